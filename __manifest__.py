@@ -1,0 +1,36 @@
+{
+    'name': 'Helpdesk Lite',
+    'version': '18.0.1.0.0',
+    'category': 'Services/Helpdesk',
+    'summary': 'Tickets, SLA timers, email-to-ticket, customer portal, help center and reports',
+    'author': 'Helpdesk Lite',
+    'license': 'LGPL-3',
+    'depends': ['mail', 'portal', 'rating', 'resource', 'base_automation'],
+    'data': [
+        'security/helpdesk_lite_security.xml',
+        'security/ir.model.access.csv',
+        'data/ir_sequence_data.xml',
+        'data/mail_message_subtype_data.xml',
+        'data/mail_template_data.xml',
+        'data/helpdesk_lite_data.xml',
+        'views/helpdesk_lite_stage_views.xml',
+        'views/helpdesk_lite_category_views.xml',
+        'views/helpdesk_lite_tag_views.xml',
+        'views/helpdesk_lite_team_views.xml',
+        'wizard/helpdesk_lite_ticket_merge_views.xml',
+        'wizard/helpdesk_lite_ticket_assign_views.xml',
+        'views/helpdesk_lite_ticket_views.xml',
+        'views/res_partner_views.xml',
+        'views/helpdesk_lite_menus.xml',
+    ],
+    'demo': [
+        'demo/helpdesk_lite_demo.xml',
+    ],
+    'assets': {
+        'web.assets_tests': [
+            'helpdesk_lite/static/tests/tours/**/*',
+        ],
+    },
+    'application': True,
+    'installable': True,
+}

@@ -1,0 +1,6 @@
+from . import helpdesk_lite_stage
+from . import helpdesk_lite_category
+from . import helpdesk_lite_tag
+from . import helpdesk_lite_team
+from . import helpdesk_lite_ticket
+from . import res_partner

@@ -1,0 +1,2 @@
+from . import helpdesk_lite_ticket_merge
+from . import helpdesk_lite_ticket_assign
