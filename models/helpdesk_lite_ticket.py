@@ -52,7 +52,7 @@ class HelpdeskLiteTicket(models.Model):
     color = fields.Integer()
     company_id = fields.Many2one(
         'res.company', required=True, index=True, compute='_compute_company_id', store=True, readonly=False,
-        precompute=True, default=lambda self: self.env.company)
+        precompute=True)
 
     # --- customer / requester ---------------------------------------------
     partner_id = fields.Many2one('res.partner', string='Customer', tracking=True, index=True, check_company=True)
