@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.osv import expression
