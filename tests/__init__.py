@@ -2,3 +2,4 @@ from . import test_ticket_core
 from . import test_lifecycle
 from . import test_notifications
 from . import test_merge
+from . import test_ui_tour
