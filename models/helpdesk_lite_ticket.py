@@ -174,6 +174,17 @@ class HelpdeskLiteTicket(models.Model):
     # ------------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------------
+    def init(self):
+        super().init()
+        # Open tickets in the default order (_order), with the columns the views filter and group on:
+        # the default "Open" list, its count and the kanban counters read this small index
+        # (index-only) instead of every closed ticket. Its WHERE is what the ORM writes for
+        # [('is_closed', '=', False)] on active records. Measured in bench/RESULTS.md.
+        self.env.cr.execute(SQL(
+            "CREATE INDEX IF NOT EXISTS helpdesk_lite_ticket_open_order_index ON %s "
+            "(priority DESC, id DESC) INCLUDE (stage_id, user_id, company_id) "
+            "WHERE active AND (is_closed IS NULL OR is_closed = FALSE)", SQL.identifier(self._table)))
+
     @api.model_create_multi
     def create(self, vals_list):
         default_number = self.env._('New')
