@@ -109,6 +109,7 @@ def discover(only=None):
 
 def real_commit(cr):
     """Commit for real, even inside ``no_commit()``; post-commit hooks (mail sending) are dropped."""
+    cr.flush()                 # precommit hooks first: they may register post-commit mail sending
     cr.postcommit.clear()
     type(cr).commit(cr)
 
@@ -303,7 +304,8 @@ def markdown_table(results, meta=None):
         lines.append(
             f"Measured {meta.get('date', '?')} on {meta.get('cpu', '?')} ({meta.get('cores', '?')} cores), "
             f"Odoo {meta.get('odoo_version', '?')}, PostgreSQL {meta.get('postgres_version', '?')}, "
-            f"Python {meta.get('python_version', '?')}, commit `{meta.get('commit', '?')}`.")
+            f"Python {meta.get('python_version', '?')}, commit `{meta.get('commit', '?')}`, "
+            f"load average at start {', '.join(map(str, meta.get('load_average', [])))}.")
         lines.append('')
     lines.append('| Scenario | Size | Median | Min – max | of which SQL | SQL queries | Per item | Peak memory | Runs |')
     lines.append('|---|---:|---:|---:|---:|---:|---:|---:|---:|')

@@ -56,7 +56,11 @@ def main(argv=None):
     from odoo.addons.helpdesk_lite.bench import harness
 
     only = [name.strip() for name in args.only.split(',')] if args.only else None
-    scenarios = harness.discover(only)
+    try:
+        scenarios = harness.discover(only)
+    except ValueError as e:
+        log(f'ERROR: {e}')
+        return 2
     plan = []
     for sc in scenarios:
         if args.smoke:
@@ -108,6 +112,8 @@ def main(argv=None):
         if not args.no_markdown:
             harness.update_markdown(args.markdown, harness.markdown_table(merged, meta))
             log(f'updated {args.markdown}')
+    log(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
+        f"(at the start: {', '.join(map(str, meta['load_average']))})")
     failed = [r for r in results if r['status'] != 'ok']
     return 1 if failed else 0
 
@@ -228,6 +234,7 @@ def machine_info(args):
         'cores': os.cpu_count(),
         'commit': commit,
         'database': args.database,
+        'load_average': [round(x, 2) for x in os.getloadavg()],
         'command': f"bench/run.sh {os.environ.get('BENCH_ARGS', '')}".strip(),
     }
 

@@ -8,7 +8,9 @@
 #   bench/run.sh --list               # scenarios and their sizes
 #   bench/run.sh --fresh              # recreate the benchmark database first
 #
-# Other options: --runs N, --db NAME (default helpdesk_lite_bench), --no-markdown, --log-level LEVEL.
+# Other options: --runs N, --db NAME (default helpdesk_lite_bench), --no-markdown, --log-level LEVEL,
+# --trace N (print the N slowest and most repeated queries of one more run), --keep (keep the last
+# database copy, <db>_work, to EXPLAIN its queries).
 # Uses the same set-up as scripts/dev.sh (scripts/lib.sh: venv, private PostgreSQL, odoo.conf).
 # The database holds the installed addon without demo data and no ticket; it is reused (and the
 # addon updated when its code changed) unless --fresh. Each scenario and size runs on a throwaway
@@ -23,7 +25,7 @@ while [ $# -gt 0 ]; do
         --fresh) FRESH=1 ;;
         --db) DB=$2; shift ;;
         --db=*) DB=${1#--db=} ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) PASS+=("$1") ;;
     esac
     shift
