@@ -107,7 +107,8 @@ def insert_tickets(env, fx, count, *, partners=None, agents=None, open_ratio=0.0
     Realistic shape: ids grow with the creation date over ``days`` days; the newest ``open_ratio`` of
     the tickets are mostly open (new / in progress / waiting), older ones are mostly closed; about one
     ticket in six is unassigned; priorities, channels, categories and tags are spread. ``partners``
-    (default: the fixture customers) are the customers, used round-robin. With ``followers`` the
+    (default: the fixture customers; a recordset or a list of ids, repeat an id to weight it) are the
+    customers, spread evenly over time (not in blocks). With ``followers`` the
     customer and the assignee follow each ticket with their default subtypes, as after a real email
     or assignment; with ``messages`` each ticket gets its "Ticket created" log message.
     """
@@ -136,7 +137,7 @@ def insert_tickets(env, fx, count, *, partners=None, agents=None, open_ratio=0.0
     n_agents = len(agents)
     params = {
         'count': count,
-        'partner_ids': partners.ids,
+        'partner_ids': partners.ids if hasattr(partners, 'ids') else list(partners),
         'agent_ids': agents.ids,
         'category_ids': fx.categories.ids or [None],
         'subjects': SUBJECTS,
@@ -151,9 +152,10 @@ def insert_tickets(env, fx, count, *, partners=None, agents=None, open_ratio=0.0
     open_from = int(count * (1 - open_ratio))
     query = SQL("""
         WITH p AS (
-            SELECT (row_number() OVER (ORDER BY rp.id)) - 1 AS idx, rp.id, rp.commercial_partner_id,
+            SELECT u.ord - 1 AS idx, rp.id, rp.commercial_partner_id,
                    rp.name, rp.email, COALESCE(rp.phone, rp.mobile) AS phone
-              FROM res_partner rp WHERE rp.id = ANY(%(partner_ids)s)
+              FROM unnest(%(partner_ids)s::int[]) WITH ORDINALITY AS u(pid, ord)
+              JOIN res_partner rp ON rp.id = u.pid
         ), pc AS (SELECT count(*) AS n FROM p),
         g AS (
             SELECT n, %(number)s AS num,

@@ -31,11 +31,12 @@ def parse_args(argv):
     parser.add_argument('--only', help='comma-separated scenario names')
     parser.add_argument('--sizes', help='comma-separated sizes, for every selected scenario')
     parser.add_argument('--large', action='store_true', help='also 1,000,000 tickets (LARGE_SIZES)')
-    parser.add_argument('--smoke', action='store_true', help='tiny sizes, 1 run, no warm-up; out/smoke.json')
+    parser.add_argument('--smoke', action='store_true', help='tiny sizes, 1 run, no warm-up; results only in out/last.json')
     parser.add_argument('--runs', type=int, help='measured runs (default: the scenario RUNS, else 5)')
     parser.add_argument('--out', default=str(BENCH_DIR / 'out'))
     parser.add_argument('--markdown', default=str(BENCH_DIR / 'RESULTS.md'))
-    parser.add_argument('--no-markdown', action='store_true', help='do not touch RESULTS.md')
+    parser.add_argument('--scratch', action='store_true',
+                        help='try-out run: write out/last.json only, keep results.json and RESULTS.md as they are')
     parser.add_argument('--list', action='store_true', help='list the scenarios and their sizes')
     parser.add_argument('--keep', action='store_true',
                         help='keep the database copy of the last measurement (<db>_work), e.g. to EXPLAIN')
@@ -102,16 +103,14 @@ def main(argv=None):
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    if args.smoke:
-        write_json(out / 'smoke.json', {'meta': meta, 'results': results})
-        log(f'wrote {out / "smoke.json"}')
+    write_json(out / 'last.json', {'meta': meta, 'results': results})
+    if args.smoke or args.scratch:
+        log(f'wrote {out / "last.json"}')
     else:
         merged = merge_results(out / 'results.json', results)
         write_json(out / 'results.json', {'meta': meta, 'results': merged})
-        log(f'wrote {out / "results.json"}')
-        if not args.no_markdown:
-            harness.update_markdown(args.markdown, harness.markdown_table(merged, meta))
-            log(f'updated {args.markdown}')
+        harness.update_markdown(args.markdown, harness.markdown_table(merged, meta))
+        log(f'wrote {out / "results.json"} and updated {args.markdown}')
     log(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
         f"(at the start: {', '.join(map(str, meta['load_average']))})")
     failed = [r for r in results if r['status'] != 'ok']

@@ -8,13 +8,15 @@
 #   bench/run.sh --list               # scenarios and their sizes
 #   bench/run.sh --fresh              # recreate the benchmark database first
 #
-# Other options: --runs N, --db NAME (default helpdesk_lite_bench), --no-markdown, --log-level LEVEL,
+# Other options: --runs N, --db NAME (default helpdesk_lite_bench), --scratch (try-out: results only in
+# bench/out/last.json, RESULTS.md untouched), --log-level LEVEL,
 # --trace N (print the N slowest and most repeated queries of one more run), --keep (keep the last
 # database copy, <db>_work, to EXPLAIN its queries).
 # Uses the same set-up as scripts/dev.sh (scripts/lib.sh: venv, private PostgreSQL, odoo.conf).
 # The database holds the installed addon without demo data and no ticket; it is reused (and the
 # addon updated when its code changed) unless --fresh. Each scenario and size runs on a throwaway
-# copy of it. Results: bench/out/results.json (git-ignored) and the table in bench/RESULTS.md.
+# copy of it. Results: bench/out/results.json (git-ignored; merged by scenario and size) and the table
+# in bench/RESULTS.md; every run also writes bench/out/last.json.
 source "$(dirname "$0")/../scripts/lib.sh"
 
 DB=helpdesk_lite_bench

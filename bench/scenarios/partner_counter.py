@@ -10,9 +10,10 @@ def prepare(env, size):
     fx = datagen.make_fixtures(env)
     company = fx.customer_companies[0]
     contacts = fx.customers.filtered(lambda p: p.parent_id == company)
-    # `size` tickets for the company and its contacts, as many for everybody else
-    datagen.insert_tickets(env, fx, size, partners=company | contacts)
-    datagen.insert_tickets(env, fx, size, partners=fx.customers - contacts)
+    # 2 x `size` tickets over two years, half of them for the company and its contacts: as in real
+    # life the customer's tickets are spread over the whole table, between other customers' tickets.
+    others = (fx.customers - contacts)[:len(contacts)]
+    datagen.insert_tickets(env, fx, 2 * size, partners=contacts.ids + others.ids)
     ctx = webclient.web_context(env, fx.agent)
     return {'partner': company.with_user(fx.agent).with_context(ctx)}
 
