@@ -326,6 +326,15 @@ def markdown_table(results, meta=None):
         lines.append(
             f"| {res['scenario']} | {_fmt_size(res['size'])} | {_fmt_ms(t['median'])} | "
             f"{_fmt_ms(t['min'])} – {_fmt_ms(t['max'])} | {sql} | {queries} | {per_item} | {peak} | {res['runs']} |")
+    if meta:
+        older = [res for res in sorted(results, key=lambda r: (r['scenario'], r['size']))
+                 if res.get('measured_at') and (res.get('measured_at'), res.get('commit')) !=
+                 (meta.get('date'), meta.get('commit'))]
+        if older:
+            lines.append('')
+            lines.append('Rows kept from earlier runs: ' + '; '.join(
+                f"{res['scenario']} @ {_fmt_size(res['size'])} ({res['measured_at']}, `{res.get('commit', '?')}`, "
+                f"load {', '.join(map(str, res.get('load_average', [])[:1]))})" for res in older) + '.')
     return '\n'.join(lines)
 
 

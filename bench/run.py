@@ -88,7 +88,7 @@ def main(argv=None):
         log(f'{sc.name} @ {size:,}: preparing ...')
         keep = args.keep and index == len(plan) - 1
         res = measure_on_copy(args, harness, sc, size, keep=keep)
-        res['measured_at'] = meta['date']
+        res.update(measured_at=meta['date'], commit=meta['commit'], load_average=meta['load_average'])
         results.append(res)
         if res['status'] == 'ok':
             per_item = f" ({res['per_item']['queries']} q/item)" if res.get('per_item') else ''
