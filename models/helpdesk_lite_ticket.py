@@ -3,6 +3,7 @@ from markupsafe import Markup
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.osv import expression
+from odoo.tools import SQL
 
 PRIORITY_SELECTION = [
     ('0', 'Low'),
@@ -176,15 +177,40 @@ class HelpdeskLiteTicket(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         default_number = self.env._('New')
+        to_number = [vals for vals in vals_list if not vals.get('number') or vals['number'] == default_number]
+        for company_id, company_vals in tools.groupby(to_number, key=lambda v: v.get('company_id')):
+            numbers = self._next_ticket_numbers(self.env['res.company'].browse(company_id), len(company_vals))
+            for vals, number in zip(company_vals, numbers):
+                vals['number'] = number or default_number
+        # The default stage is looked up once per team, not once per ticket.
+        default_stages = {}
         for vals in vals_list:
-            if not vals.get('number') or vals['number'] == default_number:
-                vals['number'] = self.env['ir.sequence'].with_company(vals.get('company_id')).next_by_code(
-                    'helpdesk.lite.ticket') or default_number
+            if 'stage_id' not in vals:
+                team_id = vals.get('team_id') or self.env.context.get('default_team_id')
+                if team_id not in default_stages:
+                    default_stages[team_id] = self._first_stage_of(('new', 'open'), team_id).id
+                vals['stage_id'] = default_stages[team_id]
         tickets = super().create(vals_list)
         closing = tickets.filtered('is_closed')
         if closing:
             closing.closed_date = self.env.cr.now()
         return tickets
+
+    @api.model
+    def _next_ticket_numbers(self, company, count):
+        """Draw ``count`` ticket numbers in one query (standard PostgreSQL-backed sequences)."""
+        company = company or self.env.company
+        # sudo: numbering is system behaviour; portal and email creations need it too.
+        sequence = self.env['ir.sequence'].sudo().search(
+            [('code', '=', 'helpdesk.lite.ticket'), ('company_id', 'in', [company.id, False])],
+            order='company_id', limit=1)
+        if not sequence:
+            return [False] * count
+        if sequence.implementation != 'standard' or sequence.use_date_range:
+            return [sequence._next() for _i in range(count)]
+        rows = self.env.execute_query(SQL(
+            "SELECT nextval(%s) FROM generate_series(1, %s)", f'ir_sequence_{sequence.id:03d}', count))
+        return [sequence.get_next_char(number) for number in sorted(row[0] for row in rows)]
 
     def write(self, vals):
         if 'stage_id' not in vals:
