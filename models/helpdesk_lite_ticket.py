@@ -1,3 +1,5 @@
+import uuid
+
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
@@ -182,6 +184,9 @@ class HelpdeskLiteTicket(models.Model):
             numbers = self._next_ticket_numbers(self.env['res.company'].browse(company_id), len(company_vals))
             for vals, number in zip(company_vals, numbers):
                 vals['number'] = number or default_number
+        for vals in vals_list:
+            # The mails' /mail/view link needs a token; drawing it here costs no query.
+            vals.setdefault('access_token', str(uuid.uuid4()))
         # The default stage is looked up once per team, not once per ticket.
         default_stages = {}
         for vals in vals_list:
@@ -217,6 +222,7 @@ class HelpdeskLiteTicket(models.Model):
             return super().write(vals)
         new_stage = self.env['helpdesk.lite.stage'].browse(vals['stage_id'])
         was_closed = self.filtered('is_closed')
+        self._register_status_mail()
         result = super().write(vals)
         if new_stage.is_closing:
             (self - was_closed).write({'closed_date': self.env.cr.now()})
@@ -348,7 +354,7 @@ class HelpdeskLiteTicket(models.Model):
         numbers = ' '.join(filter(None, [self.merged_numbers] + sources.mapped('number')
                                   + sources.mapped('merged_numbers')))
         self.write({'tag_ids': [fields.Command.link(tag.id) for tag in sources.tag_ids], 'merged_numbers': numbers})
-        # merged_into_id first: _track_template sends no status mail for merged tickets.
+        # merged_into_id first: merged tickets get no status mail.
         sources.write({'merged_into_id': self.id})
         sources.filtered(lambda t: t.lifecycle != 'closed')._move_to_lifecycle(('closed',))
         self.message_post(body=Markup('<p>%s</p>') % self.env._(
@@ -361,24 +367,42 @@ class HelpdeskLiteTicket(models.Model):
     # ------------------------------------------------------------------------
     # Mail
     # ------------------------------------------------------------------------
-    def _track_post_template_finalize(self):
-        # Only the template pass that follows create() comes through here: let _track_template know.
-        return super(HelpdeskLiteTicket, self.with_context(helpdesk_lite_on_create=True))._track_post_template_finalize()
+    def _register_status_mail(self):
+        """Remember each ticket's stage before its first stage write of the transaction; the status
+        mail goes out once, at commit, for the tickets whose stage really changed."""
+        pending = self.env.cr.precommit.data.setdefault('helpdesk_lite.status_mail', {})
+        if not pending:
+            self.env.cr.precommit.add(self._send_status_mails)
+        for ticket in self:
+            pending.setdefault(ticket.id, ticket.stage_id.id)
 
-    def _track_template(self, changes):
-        res = super()._track_template(changes)
-        ticket = self[0]
-        if 'stage_id' in changes and not self.env.context.get('helpdesk_lite_on_create') \
-                and not ticket.merged_into_id:
-            template = ticket.stage_id.mail_template_id or self.env.ref(
-                'helpdesk_lite.mail_template_ticket_status', raise_if_not_found=False)
+    def _send_status_mails(self):
+        """Send the "status updated" mail for all tickets changed in the transaction, in one batch.
+
+        Mass-mail mode renders the template for all tickets at once and queues one ``mail.mail`` per
+        ticket (customer and assignee as recipients), logged in the chatter; the link in the mail
+        (``/mail/view`` with the access token) opens the portal page for the customer and the backend
+        form for the agent. Queued mails are sent by the mail queue: an SMTP failure cannot undo the write.
+        """
+        pending = self.env.cr.precommit.data.pop('helpdesk_lite.status_mail', {})
+        # sudo: the mail goes out whoever moved the ticket (an agent, a portal user, a cron).
+        tickets = self.sudo().browse(list(pending)).exists().filtered(
+            lambda t: t.stage_id.id != pending[t.id] and not t.merged_into_id)
+        if not tickets:
+            return
+        for ticket in tickets.filtered(lambda t: not t.access_token):
+            ticket._portal_ensure_token()
+        default_template = self.env.ref('helpdesk_lite.mail_template_ticket_status', raise_if_not_found=False)
+        by_template = tickets.grouped(lambda t: t.stage_id.mail_template_id or default_template)
+        queued = False
+        for template, group in by_template.items():
             if template:
-                res['stage_id'] = (template, {
-                    'auto_delete_keep_log': False,
-                    'subtype_id': self.env['ir.model.data']._xmlid_to_res_id('mail.mt_note'),
-                    'email_layout_xmlid': 'mail.mail_notification_layout',
-                })
-        return res
+                group.message_mail_with_source(
+                    template, force_send=False, auto_delete_keep_log=True, message_type='auto_comment')
+                queued = True
+        if queued:
+            # Wake the mail queue now rather than at its next hourly run.
+            self.env.ref('mail.ir_cron_mail_scheduler_action')._trigger()
 
     def _message_post_after_hook(self, message, msg_vals):
         self._update_conversation_state(message)
