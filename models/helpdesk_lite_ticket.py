@@ -195,11 +195,34 @@ class HelpdeskLiteTicket(models.Model):
                 if team_id not in default_stages:
                     default_stages[team_id] = self._first_stage_of(('new', 'open'), team_id).id
                 vals['stage_id'] = default_stages[team_id]
-        tickets = super().create(vals_list)
+        # A batch (import, email burst, API) notifies each assignee once with a digest instead of
+        # one "You have been assigned" mail per ticket; a single ticket keeps Odoo's usual mail.
+        digest = len(vals_list) > 1 and not self.env.context.get('mail_auto_subscribe_no_notify')
+        creator = self.with_context(mail_auto_subscribe_no_notify=True) if digest else self
+        tickets = super(HelpdeskLiteTicket, creator).create(vals_list).with_env(self.env)
         closing = tickets.filtered('is_closed')
         if closing:
             closing.closed_date = self.env.cr.now()
+        if digest:
+            tickets._notify_assignees_digest()
         return tickets
+
+    def _notify_assignees_digest(self):
+        max_listed = 50
+        assigned = self.filtered(lambda t: t.user_id and t.user_id != self.env.user and t.user_id.active)
+        for user, tickets in assigned.grouped('user_id').items():
+            items = Markup('').join(
+                Markup('<li><a href="%s">%s</a></li>') % (ticket._notify_get_action_link('view'), ticket.display_name)
+                for ticket in tickets[:max_listed])
+            more = len(tickets) - max_listed
+            body = Markup('<p>%s</p><ul>%s</ul>') % (
+                self.env._('You have been assigned %(count)s new tickets:', count=len(tickets)), items)
+            if more > 0:
+                body += Markup('<p>%s</p>') % self.env._('... and %(count)s more.', count=more)
+            self.env['mail.thread'].sudo().message_notify(
+                partner_ids=user.partner_id.ids, body=body,
+                subject=self.env._('You have been assigned %(count)s tickets', count=len(tickets)),
+                email_layout_xmlid='mail.mail_notification_light')
 
     @api.model
     def _next_ticket_numbers(self, company, count):

@@ -103,3 +103,33 @@ class TestStageNotifications(HelpdeskLiteCommon):
             self.ticket.with_user(self.agent).message_post(
                 body='public answer', message_type='comment', subtype_xmlid='mail.mt_comment')
         self.assertSentEmail(self.agent.partner_id, [self.customer])
+
+
+@tagged('post_install', '-at_install')
+class TestAssignmentNotifications(HelpdeskLiteCommon):
+
+    def test_single_ticket_uses_odoo_assignment_mail(self):
+        self.agent.notification_type = 'email'
+        with self.mock_mail_gateway():
+            ticket = self._create_ticket(user_id=self.agent.id)
+        self.assertIn(self.agent.partner_id, ticket.message_partner_ids, 'assignee follows')
+        self.assertSentEmail(self.env.user.partner_id, [self.agent.partner_id],
+                             subject=f'You have been assigned to {ticket.display_name}')
+
+    def test_batch_create_sends_one_digest_per_assignee(self):
+        self.agent.notification_type = 'email'
+        self.agent2.notification_type = 'email'
+        with self.mock_mail_gateway():
+            tickets = self.Ticket.create(
+                [{'name': f'Batch {i}', 'user_id': self.agent.id} for i in range(3)]
+                + [{'name': 'Batch other', 'user_id': self.agent2.id}, {'name': 'Nobody'}])
+        self.assertTrue(all(t.user_id.partner_id in t.message_partner_ids for t in tickets[:4]))
+        agent_mails = [m for m in self._mails if self.agent.email in str(m['email_to'])]
+        self.assertEqual(len(agent_mails), 1)
+        self.assertEqual(agent_mails[0]['subject'], 'You have been assigned 3 tickets')
+        for ticket in tickets[:3]:
+            self.assertIn(ticket.display_name, agent_mails[0]['body'])
+        self.assertNotIn(tickets[3].display_name, agent_mails[0]['body'])
+        agent2_mails = [m for m in self._mails if self.agent2.email in str(m['email_to'])]
+        self.assertEqual(len(agent2_mails), 1)
+        self.assertIn(tickets[3].display_name, agent2_mails[0]['body'])
