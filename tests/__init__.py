@@ -3,3 +3,5 @@ from . import test_lifecycle
 from . import test_notifications
 from . import test_merge
 from . import test_ui_tour
+from . import test_api
+from . import test_automation
