@@ -4,3 +4,4 @@ from . import helpdesk_lite_tag
 from . import helpdesk_lite_team
 from . import helpdesk_lite_ticket
 from . import res_partner
+from . import mail_thread
