@@ -7,7 +7,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo.addons.mail.models.mail_template import MailTemplate
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import email_normalize, mute_logger
 
 from .common import HelpdeskLiteCommon
@@ -105,6 +105,20 @@ class TestMailGateway(HelpdeskLiteMailCommon):
         self.assertFalse(other.alias_email)
         self.assertEqual(self.team.email_cc_policy, 'partners')
         self.assertEqual(self.team.reply_reopen_days, 7)
+
+    def test_team_form_sets_alias(self):
+        with Form(self.env['helpdesk.lite.team'].with_user(self.manager)) as form:
+            form.name = 'Returns'
+            form.alias_name = 'Returns Desk'
+            form.email_create_partner = True
+            form.email_cc_policy = 'all'
+            form.reply_reopen_days = 3
+        team = form.record
+        self.assertEqual(team.alias_email, f'returns-desk@{self.alias_domain}')
+        self.assertEqual(ast.literal_eval(team.alias_defaults), {'team_id': team.id, 'channel': 'email'})
+        with self.mock_mail_gateway():
+            ticket = self._process(subject='Return label', to=team.alias_email)
+        self.assertEqual(ticket.team_id, team)
 
     def test_new_ticket_known_sender(self):
         with self.mock_mail_gateway():
