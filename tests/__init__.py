@@ -5,3 +5,4 @@ from . import test_merge
 from . import test_ui_tour
 from . import test_api
 from . import test_automation
+from . import test_mail_gateway
