@@ -1,1 +1,2 @@
 
+from . import help_center

@@ -179,6 +179,8 @@ class HelpdeskLiteTicket(models.Model):
                 vals['number'] = self.env['ir.sequence'].with_company(vals.get('company_id')).next_by_code(
                     'helpdesk.lite.ticket') or default_number
         tickets = super().create(vals_list)
+        # Help center deflection: a ticket form posted after following a help page suggestion.
+        self.env['helpdesk.lite.help.deflection']._mark_submitted_from_request(tickets)
         closing = tickets.filtered('is_closed')
         if closing:
             closing.closed_date = self.env.cr.now()
