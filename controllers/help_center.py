@@ -21,7 +21,7 @@ class HelpdeskLiteHelpCenter(http.Controller):
 
     def _visible_page(self, page_id):
         page = request.env['helpdesk.lite.help.page'].search([('id', '=', page_id)], limit=1)
-        return page if page and page._is_public() else None
+        return page if page and page._is_publicly_visible() else None
 
     @http.route('/helpdesk/help', type='http', auth='public', website=True, readonly=True)
     def help_index(self, **kwargs):
@@ -73,7 +73,7 @@ class HelpdeskLiteHelpCenter(http.Controller):
             return request.redirect(page.url, code=301)
         if page.group_id.slug != group_slug:
             return request.redirect(page.url, code=301)
-        is_public = page._is_public()
+        is_public = page._is_publicly_visible()
         if is_public:
             page.sudo()._increment_view_count()
         Vote = request.env['helpdesk.lite.help.vote'].sudo()
@@ -90,7 +90,7 @@ class HelpdeskLiteHelpCenter(http.Controller):
         if not page or helpful not in ('0', '1'):
             raise request.not_found()
         Vote = request.env['helpdesk.lite.help.vote'].sudo()
-        Vote._register(page, Vote._visitor_key(request.env.user, request.session.sid), helpful == '1')
+        Vote._record_vote(page, Vote._visitor_key(request.env.user, request.session.sid), helpful == '1')
         return request.redirect(f'{page.url}?voted=1#helpdesk-lite-vote')
 
     @http.route('/helpdesk/help/suggestion/click', type='http', auth='public', methods=['POST'], sitemap=False)

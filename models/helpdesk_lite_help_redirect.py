@@ -18,6 +18,7 @@ class HelpdeskLiteHelpRedirect(models.Model):
 
     @api.model
     def _slug_taken(self, bases):
+        self.flush_model(['slug'])
         rows = self.env.execute_query(SQL(
             "SELECT slug FROM helpdesk_lite_help_redirect WHERE slug LIKE ANY(%s)", [f'{base}%' for base in bases]))
         return {slug for slug, in rows}

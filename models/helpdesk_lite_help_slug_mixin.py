@@ -32,6 +32,7 @@ class HelpdeskLiteHelpSlugMixin(models.AbstractModel):
     @api.model
     def _slug_taken(self, bases):
         """Slugs already used that start with one of ``bases`` (one query)."""
+        self.flush_model(['slug'])
         rows = self.env.execute_query(SQL(
             "SELECT slug FROM %s WHERE slug LIKE ANY(%s)",
             SQL.identifier(self._table), [f'{base}%' for base in bases]))

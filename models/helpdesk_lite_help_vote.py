@@ -30,7 +30,7 @@ class HelpdeskLiteHelpVote(models.Model):
         return hmac.new(secret.encode(), identity.encode(), hashlib.sha256).hexdigest()
 
     @api.model
-    def _register(self, page, visitor_key, helpful):
+    def _record_vote(self, page, visitor_key, helpful):
         """Record or change the visitor's answer for ``page``; returns the vote."""
         vote = self.search([('page_id', '=', page.id), ('visitor_key', '=', visitor_key)], limit=1)
         if vote:
