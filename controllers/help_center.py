@@ -17,7 +17,7 @@ class HelpdeskLiteHelpCenter(http.Controller):
     """
 
     def _help_values(self, **values):
-        return dict(values, helpdesk_lite_help=True, submit_url='/helpdesk/submit')
+        return dict(values, submit_url='/helpdesk/submit')
 
     def _visible_page(self, page_id):
         page = request.env['helpdesk.lite.help.page'].search([('id', '=', page_id)], limit=1)

@@ -3,6 +3,8 @@ from types import SimpleNamespace
 from unittest.mock import patch
 from urllib.parse import urlencode
 
+from psycopg2 import IntegrityError
+
 from odoo import Command, fields, http
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -113,7 +115,7 @@ class TestHelpCenter(HelpdeskLiteCommon, HelpCenterFixtures):
         fourth = Page.create({'title': 'Reset the quux', 'group_id': self.help_group.id})
         self.assertEqual(fourth.slug, 'reset-the-quux-4')
         # A clash with another page's slug is refused.
-        with self.assertRaises(Exception), mute_logger('odoo.sql_db'), self.env.cr.savepoint():
+        with self.assertRaises(IntegrityError), mute_logger('odoo.sql_db'), self.env.cr.savepoint():
             second.slug = 'quux-reset-guide'
         # Taking back a former slug drops the redirect.
         first.slug = 'reset-the-quux'
@@ -458,3 +460,13 @@ class TestHelpCenterHttp(HttpCase, HelpCenterFixtures):
         self.env['helpdesk.lite.help.page'].create({
             'title': 'Zorblax <b>bold</b> tips', 'group_id': self.help_group.id, 'published': True})
         self.start_tour('/helpdesk/help', 'helpdesk_lite_help_search', login=None)
+
+    def test_tour_ticket_form_deflection(self):
+        """The script on a ticket form adds the visit id to the form and records followed suggestions."""
+        Deflection = self.env['helpdesk.lite.help.deflection']
+        self.start_tour('/helpdesk/help', 'helpdesk_lite_help_deflection', login=None)
+        click = Deflection.search([('page_id', '=', self.page_published.id)])
+        self.assertEqual(len(click), 1)
+        self.assertEqual(click.form_path, '/helpdesk/help')
+        self.assertRegex(click.visit_uid, r'^[0-9a-f]{32}$')
+        self.assertFalse(click.submitted)

@@ -1,5 +1,6 @@
 /** @odoo-module **/
 import { registry } from "@web/core/registry";
+import HelpdeskLiteHelpSuggest from "@helpdesk_lite/js/help_suggest";
 
 const SUGGESTION = '.o_helpdesk_lite_suggestions.show a.o_helpdesk_lite_suggestion';
 
@@ -33,6 +34,70 @@ registry.category("web_tour.tours").add("helpdesk_lite_help_search", {
         },
         {
             trigger: `${SUGGESTION}:contains("Configure the Zorblax router")`,
+        },
+    ],
+});
+
+// Deflection on a ticket form: the portal forms put data-helpdesk-lite-suggest="1" on their title
+// input; this tour builds such a form on a help center page and starts the widget on it.
+registry.category("web_tour.tours").add("helpdesk_lite_help_deflection", {
+    url: "/helpdesk/help",
+    steps: () => [
+        {
+            content: "Build a ticket form with a suggesting title input",
+            trigger: "#wrap .container",
+            async run() {
+                const form = document.createElement("form");
+                form.className = "o_test_ticket_form";
+                form.action = "/helpdesk/help/search";
+                const group = document.createElement("div");
+                const input = document.createElement("input");
+                Object.assign(input, { name: "name", className: "form-control o_test_ticket_title" });
+                input.dataset.helpdeskLiteSuggest = "1";
+                group.append(input);
+                form.append(group);
+                this.anchor.prepend(form);
+                await new HelpdeskLiteHelpSuggest(null).attachTo(input);
+                // Stay on this page when the suggestion is followed (it opens a new tab).
+                document.addEventListener(
+                    "click",
+                    (ev) => ev.target.closest(".o_helpdesk_lite_suggestion") && ev.preventDefault(),
+                    true
+                );
+            },
+        },
+        {
+            content: "Type the ticket title",
+            trigger: ".o_test_ticket_title",
+            run: "edit zorblax router",
+        },
+        {
+            content: "Suggestions are introduced as possible answers",
+            trigger: ".o_test_ticket_form .o_helpdesk_lite_suggestions.show .dropdown-header",
+        },
+        {
+            content: "Follow the suggestion",
+            trigger: `.o_test_ticket_form ${SUGGESTION}:contains("Configure the Zorblax router")`,
+            run() {
+                const visit = document.querySelector('.o_test_ticket_form input[name="helpdesk_lite_visit"]');
+                if (!visit || !/^[0-9a-f]{32}$/.test(visit.value)) {
+                    throw new Error("The form does not carry the visit id");
+                }
+                if (visit.value !== window.sessionStorage.getItem("helpdesk_lite_visit")) {
+                    throw new Error("The visit id is not kept for the tab");
+                }
+                if (this.anchor.target !== "_blank") {
+                    throw new Error("Suggestions from a ticket form must keep the form open");
+                }
+                this.anchor.click();
+            },
+        },
+        {
+            content: "Give the beacon time to leave",
+            trigger: ".o_test_ticket_form",
+            async run() {
+                await new Promise((resolve) => setTimeout(resolve, 500));
+            },
         },
     ],
 });
