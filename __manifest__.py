@@ -14,6 +14,7 @@
         'data/mail_message_subtype_data.xml',
         'data/mail_template_data.xml',
         'data/helpdesk_lite_data.xml',
+        'data/base_automation_data.xml',
         'views/helpdesk_lite_stage_views.xml',
         'views/helpdesk_lite_category_views.xml',
         'views/helpdesk_lite_tag_views.xml',

@@ -4,6 +4,7 @@ from . import helpdesk_lite_tag
 from . import helpdesk_lite_team
 from . import helpdesk_lite_ticket
 from . import res_partner
+from . import helpdesk_lite_ticket_api
 from . import helpdesk_lite_help_slug_mixin
 from . import helpdesk_lite_help_group
 from . import helpdesk_lite_help_page

@@ -1,6 +1,11 @@
+import uuid
+
+from markupsafe import Markup
+
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.osv import expression
+from odoo.tools import SQL
 
 PRIORITY_SELECTION = [
     ('0', 'Low'),
@@ -52,7 +57,7 @@ class HelpdeskLiteTicket(models.Model):
     color = fields.Integer()
     company_id = fields.Many2one(
         'res.company', required=True, index=True, compute='_compute_company_id', store=True, readonly=False,
-        precompute=True, default=lambda self: self.env.company)
+        precompute=True)
 
     # --- customer / requester ---------------------------------------------
     partner_id = fields.Many2one('res.partner', string='Customer', tracking=True, index=True, check_company=True)
@@ -174,23 +179,75 @@ class HelpdeskLiteTicket(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         default_number = self.env._('New')
+        to_number = [vals for vals in vals_list if not vals.get('number') or vals['number'] == default_number]
+        for company_id, company_vals in tools.groupby(to_number, key=lambda v: v.get('company_id')):
+            numbers = self._next_ticket_numbers(self.env['res.company'].browse(company_id), len(company_vals))
+            for vals, number in zip(company_vals, numbers):
+                vals['number'] = number or default_number
         for vals in vals_list:
-            if not vals.get('number') or vals['number'] == default_number:
-                vals['number'] = self.env['ir.sequence'].with_company(vals.get('company_id')).next_by_code(
-                    'helpdesk.lite.ticket') or default_number
-        tickets = super().create(vals_list)
+            # The mails' /mail/view link needs a token; drawing it here costs no query.
+            vals.setdefault('access_token', str(uuid.uuid4()))
+        # The default stage is looked up once per team, not once per ticket.
+        default_stages = {}
+        for vals in vals_list:
+            if 'stage_id' not in vals:
+                team_id = vals.get('team_id') or self.env.context.get('default_team_id')
+                if team_id not in default_stages:
+                    default_stages[team_id] = self._first_stage_of(('new', 'open'), team_id).id
+                vals['stage_id'] = default_stages[team_id]
+        # A batch (import, email burst, API) notifies each assignee once with a digest instead of
+        # one "You have been assigned" mail per ticket; a single ticket keeps Odoo's usual mail.
+        digest = len(vals_list) > 1 and not self.env.context.get('mail_auto_subscribe_no_notify')
+        creator = self.with_context(mail_auto_subscribe_no_notify=True) if digest else self
+        tickets = super(HelpdeskLiteTicket, creator).create(vals_list).with_env(self.env)
         # Help center deflection: a ticket form posted after following a help page suggestion.
         self.env['helpdesk.lite.help.deflection']._mark_submitted_from_request(tickets)
         closing = tickets.filtered('is_closed')
         if closing:
             closing.closed_date = self.env.cr.now()
+        if digest:
+            tickets._notify_assignees_digest()
         return tickets
+
+    def _notify_assignees_digest(self):
+        max_listed = 50
+        assigned = self.filtered(lambda t: t.user_id and t.user_id != self.env.user and t.user_id.active)
+        for user, tickets in assigned.grouped('user_id').items():
+            items = Markup('').join(
+                Markup('<li><a href="%s">%s</a></li>') % (ticket._notify_get_action_link('view'), ticket.display_name)
+                for ticket in tickets[:max_listed])
+            more = len(tickets) - max_listed
+            body = Markup('<p>%s</p><ul>%s</ul>') % (
+                self.env._('You have been assigned %(count)s new tickets:', count=len(tickets)), items)
+            if more > 0:
+                body += Markup('<p>%s</p>') % self.env._('... and %(count)s more.', count=more)
+            self.env['mail.thread'].sudo().message_notify(
+                partner_ids=user.partner_id.ids, body=body,
+                subject=self.env._('You have been assigned %(count)s tickets', count=len(tickets)),
+                email_layout_xmlid='mail.mail_notification_light')
+
+    @api.model
+    def _next_ticket_numbers(self, company, count):
+        """Draw ``count`` ticket numbers in one query (standard PostgreSQL-backed sequences)."""
+        company = company or self.env.company
+        # sudo: numbering is system behaviour; portal and email creations need it too.
+        sequence = self.env['ir.sequence'].sudo().search(
+            [('code', '=', 'helpdesk.lite.ticket'), ('company_id', 'in', [company.id, False])],
+            order='company_id', limit=1)
+        if not sequence:
+            return [False] * count
+        if sequence.implementation != 'standard' or sequence.use_date_range:
+            return [sequence._next() for _i in range(count)]
+        rows = self.env.execute_query(SQL(
+            "SELECT nextval(%s) FROM generate_series(1, %s)", f'ir_sequence_{sequence.id:03d}', count))
+        return [sequence.get_next_char(number) for number in sorted(row[0] for row in rows)]
 
     def write(self, vals):
         if 'stage_id' not in vals:
             return super().write(vals)
         new_stage = self.env['helpdesk.lite.stage'].browse(vals['stage_id'])
         was_closed = self.filtered('is_closed')
+        self._register_status_mail()
         result = super().write(vals)
         if new_stage.is_closing:
             (self - was_closed).write({'closed_date': self.env.cr.now()})
@@ -322,7 +379,7 @@ class HelpdeskLiteTicket(models.Model):
         numbers = ' '.join(filter(None, [self.merged_numbers] + sources.mapped('number')
                                   + sources.mapped('merged_numbers')))
         self.write({'tag_ids': [fields.Command.link(tag.id) for tag in sources.tag_ids], 'merged_numbers': numbers})
-        # merged_into_id first: _track_template sends no status mail for merged tickets.
+        # merged_into_id first: merged tickets get no status mail.
         sources.write({'merged_into_id': self.id})
         sources.filtered(lambda t: t.lifecycle != 'closed')._move_to_lifecycle(('closed',))
         self.message_post(body=Markup('<p>%s</p>') % self.env._(
@@ -335,24 +392,42 @@ class HelpdeskLiteTicket(models.Model):
     # ------------------------------------------------------------------------
     # Mail
     # ------------------------------------------------------------------------
-    def _track_post_template_finalize(self):
-        # Only the template pass that follows create() comes through here: let _track_template know.
-        return super(HelpdeskLiteTicket, self.with_context(helpdesk_lite_on_create=True))._track_post_template_finalize()
+    def _register_status_mail(self):
+        """Remember each ticket's stage before its first stage write of the transaction; the status
+        mail goes out once, at commit, for the tickets whose stage really changed."""
+        pending = self.env.cr.precommit.data.setdefault('helpdesk_lite.status_mail', {})
+        if not pending:
+            self.env.cr.precommit.add(self._send_status_mails)
+        for ticket in self:
+            pending.setdefault(ticket.id, ticket.stage_id.id)
 
-    def _track_template(self, changes):
-        res = super()._track_template(changes)
-        ticket = self[0]
-        if 'stage_id' in changes and not self.env.context.get('helpdesk_lite_on_create') \
-                and not ticket.merged_into_id:
-            template = ticket.stage_id.mail_template_id or self.env.ref(
-                'helpdesk_lite.mail_template_ticket_status', raise_if_not_found=False)
+    def _send_status_mails(self):
+        """Send the "status updated" mail for all tickets changed in the transaction, in one batch.
+
+        Mass-mail mode renders the template for all tickets at once and queues one ``mail.mail`` per
+        ticket (customer and assignee as recipients), logged in the chatter; the link in the mail
+        (``/mail/view`` with the access token) opens the portal page for the customer and the backend
+        form for the agent. Queued mails are sent by the mail queue: an SMTP failure cannot undo the write.
+        """
+        pending = self.env.cr.precommit.data.pop('helpdesk_lite.status_mail', {})
+        # sudo: the mail goes out whoever moved the ticket (an agent, a portal user, a cron).
+        tickets = self.sudo().browse(list(pending)).exists().filtered(
+            lambda t: t.stage_id.id != pending[t.id] and not t.merged_into_id)
+        if not tickets:
+            return
+        for ticket in tickets.filtered(lambda t: not t.access_token):
+            ticket._portal_ensure_token()
+        default_template = self.env.ref('helpdesk_lite.mail_template_ticket_status', raise_if_not_found=False)
+        by_template = tickets.grouped(lambda t: t.stage_id.mail_template_id or default_template)
+        queued = False
+        for template, group in by_template.items():
             if template:
-                res['stage_id'] = (template, {
-                    'auto_delete_keep_log': False,
-                    'subtype_id': self.env['ir.model.data']._xmlid_to_res_id('mail.mt_note'),
-                    'email_layout_xmlid': 'mail.mail_notification_layout',
-                })
-        return res
+                group.message_mail_with_source(
+                    template, force_send=False, auto_delete_keep_log=True, message_type='auto_comment')
+                queued = True
+        if queued:
+            # Wake the mail queue now rather than at its next hourly run.
+            self.env.ref('mail.ir_cron_mail_scheduler_action')._trigger()
 
     def _message_post_after_hook(self, message, msg_vals):
         self._update_conversation_state(message)

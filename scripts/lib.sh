@@ -126,7 +126,12 @@ max_cron_threads = 1
 EOF
 }
 
-odoo_bin() { "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" "$@"; }
+odoo_bin() {
+    # A sub-command (shell, ...) must come before the options.
+    local cmd=()
+    case "${1:-}" in shell|scaffold|populate|neutralize) cmd=("$1"); shift ;; esac
+    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" "${cmd[@]}" -c "$ODOO_CONF" "$@"
+}
 
 setup_all() {
     ensure_system_packages
