@@ -1,6 +1,5 @@
 /** @odoo-module **/
 import { registry } from "@web/core/registry";
-import HelpdeskLiteHelpSuggest from "@helpdesk_lite/js/help_suggest";
 
 const SUGGESTION = '.o_helpdesk_lite_suggestions.show a.o_helpdesk_lite_suggestion';
 
@@ -57,6 +56,10 @@ registry.category("web_tour.tours").add("helpdesk_lite_help_deflection", {
                 group.append(input);
                 form.append(group);
                 this.anchor.prepend(form);
+                // Looked up at run time: this file is also loaded in the backend, without that module.
+                const HelpdeskLiteHelpSuggest = odoo.loader.modules.get("@helpdesk_lite/js/help_suggest")[
+                    Symbol.for("default")
+                ];
                 await new HelpdeskLiteHelpSuggest(null).attachTo(input);
                 // Stay on this page when the suggestion is followed (it opens a new tab).
                 document.addEventListener(
