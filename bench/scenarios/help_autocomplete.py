@@ -37,7 +37,7 @@ def prepare(env, size):
                    || (SELECT string_agg('term' || mod(i * 7919 + k * 104729, 20000), ' ')
                          FROM generate_series(1, 1 + mod(i, 4)) k)
                    || ' ' || w[1 + mod(i * 13 + 5, n)])),
-               'help-page-' || i,
+               'help-page-' || %(batch)s || '-' || i,
                (%(groups)s::int[])[1 + mod(i, %(group_count)s)],
                w[1 + mod(i * 3, n)] || ', ' || w[1 + mod(i * 5, n)],
                jsonb_build_object('en_US', '<p>' || (
@@ -50,7 +50,7 @@ def prepare(env, size):
           FROM generate_series(1, %(size)s) i,
                (SELECT %(words)s::text[] AS w, cardinality(%(words)s::text[]) AS n) vocabulary
         """,
-        groups=groups.ids, group_count=len(groups), size=size, words=WORDS,
+        groups=groups.ids, group_count=len(groups), size=size, words=WORDS, batch=groups[0].id,
     ))
     env['helpdesk.lite.help.page'].invalidate_model()
     public = env.ref('base.public_user')
