@@ -74,14 +74,15 @@ class HelpdeskLiteHelpCenter(http.Controller):
         if page.group_id.slug != group_slug:
             return request.redirect(page.url, code=301)
         is_public = page._is_publicly_visible()
-        if is_public:
+        voted = kwargs.get('voted')
+        if is_public and not voted:  # the redirect after a vote is not a new view
             page.sudo()._increment_view_count()
         Vote = request.env['helpdesk.lite.help.vote'].sudo()
         visitor_key = Vote._visitor_key(request.env.user, request.session.sid)
         my_vote = Vote.search([('page_id', '=', page.id), ('visitor_key', '=', visitor_key)], limit=1)
         return request.render('helpdesk_lite.help_page', self._help_values(
             page=page, group=page.group_id, is_public=is_public, my_vote=my_vote,
-            voted=kwargs.get('voted'), title=page.title))
+            voted=voted, title=page.title))
 
     @http.route('/helpdesk/help/page/<int:page_id>/vote', type='http', auth='public', methods=['POST'],
                 website=True, sitemap=False)

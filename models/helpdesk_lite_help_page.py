@@ -131,7 +131,8 @@ class HelpdeskLiteHelpPage(models.Model):
             # a stored column is ten times faster to recheck than the expression on the jsonb title.
             cr.execute(SQL(
                 """ALTER TABLE %s ADD COLUMN %s text GENERATED ALWAYS AS (
-                       jsonb_path_query_array(COALESCE(title, '{}'::jsonb), '$.*')::text || ' ' || COALESCE(keywords, '')
+                       jsonb_path_query_array(COALESCE(title, '{}'::jsonb), '$.*')::text
+                       || ' ' || COALESCE(keywords, '')
                    ) STORED""",
                 SQL.identifier(self._table), SQL.identifier(SEARCH_WORDS_COLUMN)))
         if self.env.registry.has_trigram:

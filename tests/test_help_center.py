@@ -103,7 +103,8 @@ class TestHelpCenter(HelpdeskLiteCommon, HelpCenterFixtures):
             {'title': 'Reset the quux', 'group_id': self.help_group.id},
         ])
         third = Page.create({'title': 'Reset  the QUUX', 'group_id': self.help_group.id})
-        self.assertEqual((first.slug, second.slug, third.slug), ('reset-the-quux', 'reset-the-quux-2', 'reset-the-quux-3'))
+        self.assertEqual((first.slug, second.slug, third.slug),
+                         ('reset-the-quux', 'reset-the-quux-2', 'reset-the-quux-3'))
         self.assertEqual(first.url, f'/helpdesk/help/{self.help_group.slug}/reset-the-quux')
         # Renaming keeps the URL.
         first.title = 'How to reset the quux device'
