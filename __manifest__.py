@@ -9,6 +9,7 @@
     'data': [
         'security/helpdesk_lite_security.xml',
         'security/ir.model.access.csv',
+        'security/helpdesk_lite_help_security.xml',
         'data/ir_sequence_data.xml',
         'data/mail_message_subtype_data.xml',
         'data/mail_template_data.xml',
@@ -21,13 +22,23 @@
         'wizard/helpdesk_lite_ticket_merge_views.xml',
         'wizard/helpdesk_lite_ticket_assign_views.xml',
         'views/helpdesk_lite_ticket_views.xml',
+        'wizard/helpdesk_lite_ticket_help_reply_views.xml',
+        'views/helpdesk_lite_help_group_views.xml',
+        'views/helpdesk_lite_help_page_views.xml',
+        'views/helpdesk_lite_help_deflection_views.xml',
+        'views/helpdesk_lite_help_templates.xml',
         'views/res_partner_views.xml',
         'views/helpdesk_lite_menus.xml',
     ],
     'demo': [
         'demo/helpdesk_lite_demo.xml',
+        'demo/helpdesk_lite_help_demo.xml',
     ],
     'assets': {
+        'web.assets_frontend': [
+            'helpdesk_lite/static/src/js/help_suggest.js',
+            'helpdesk_lite/static/src/scss/help_center.scss',
+        ],
         'web.assets_tests': [
             'helpdesk_lite/static/tests/tours/**/*',
         ],

@@ -6,3 +6,9 @@ from . import helpdesk_lite_ticket
 from . import res_partner
 from . import helpdesk_lite_ticket_api
 from . import mail_thread
+from . import helpdesk_lite_help_slug_mixin
+from . import helpdesk_lite_help_group
+from . import helpdesk_lite_help_page
+from . import helpdesk_lite_help_redirect
+from . import helpdesk_lite_help_vote
+from . import helpdesk_lite_help_deflection

@@ -218,6 +218,8 @@ class HelpdeskLiteTicket(models.Model):
         digest = len(vals_list) > 1 and not self.env.context.get('mail_auto_subscribe_no_notify')
         creator = self.with_context(mail_auto_subscribe_no_notify=True) if digest else self
         tickets = super(HelpdeskLiteTicket, creator).create(vals_list).with_env(self.env)
+        # Help center deflection: a ticket form posted after following a help page suggestion.
+        self.env['helpdesk.lite.help.deflection']._mark_submitted_from_request(tickets)
         closing = tickets.filtered('is_closed')
         if closing:
             closing.closed_date = self.env.cr.now()
