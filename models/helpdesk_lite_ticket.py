@@ -398,3 +398,32 @@ class HelpdeskLiteTicket(models.Model):
 
     def _rating_get_operator(self):
         return self.user_id.partner_id or super()._rating_get_operator()
+
+    # ------------------------------------------------------------------------
+    # Reporting: durations in working hours (read by helpdesk.lite.ticket.report)
+    # ------------------------------------------------------------------------
+    first_response_work_hours = fields.Float(
+        string='First Response (Working Hours)', compute='_compute_work_hours', store=True, digits=(16, 2),
+        aggregator='avg', help='Working hours from creation to the first public agent reply.')
+    resolution_work_hours = fields.Float(
+        string='Resolution (Working Hours)', compute='_compute_work_hours', store=True, digits=(16, 2),
+        aggregator='avg', help='Working hours from creation to the closing stage.')
+
+    def _get_working_calendar(self):
+        """Calendar the ticket's durations are counted in: its team's when teams have one, else its company's."""
+        self.ensure_one()
+        team = self.team_id
+        if 'resource_calendar_id' in team._fields and team.resource_calendar_id:
+            return team.resource_calendar_id
+        return self.company_id.resource_calendar_id
+
+    @api.depends('create_date', 'first_response_date', 'closed_date', 'team_id', 'company_id')
+    def _compute_work_hours(self):
+        # Computed once when the event happens (stored), so the analysis does not redo calendar maths.
+        for ticket in self:
+            calendar = ticket._get_working_calendar()
+            for end_field, hours_field in (('first_response_date', 'first_response_work_hours'),
+                                           ('closed_date', 'resolution_work_hours')):
+                end = ticket[end_field]
+                ticket[hours_field] = calendar.get_work_hours_count(ticket.create_date, end) \
+                    if calendar and ticket.create_date and end and end > ticket.create_date else 0.0

@@ -1,2 +1,3 @@
 from . import helpdesk_lite_ticket_merge
 from . import helpdesk_lite_ticket_assign
+from . import helpdesk_lite_ticket_export
