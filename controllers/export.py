@@ -1,7 +1,6 @@
 import logging
 
 from odoo import api, http
-from odoo.exceptions import AccessError, MissingError
 from odoo.http import content_disposition, request
 
 _logger = logging.getLogger(__name__)
@@ -19,17 +18,19 @@ class HelpdeskLiteExport(http.Controller):
         """
         Export = request.env['helpdesk.lite.ticket.export']
         Export._check_export_access()
+        try:
+            export_id = int(export_id) if export_id else None
+            ticket_ids = [int(i) for i in ids.split(',') if i.strip()] if ids else None
+        except ValueError as e:
+            raise request.not_found() from e
         if export_id:
-            export = Export.browse(int(export_id)).exists()
+            # Record rule: one's own exports only. Expired, foreign and unknown ones all answer 404.
+            export = Export.search([('id', '=', export_id)])
             if not export:
-                raise MissingError(request.env._('This export has expired; run the action again.'))
-            export.check_access('read')
+                raise request.not_found()
             domain = export._get_domain()
-        elif ids:
-            try:
-                domain = [('id', 'in', [int(i) for i in ids.split(',') if i.strip()])]
-            except ValueError as e:
-                raise request.not_found() from e
+        elif ticket_ids is not None:
+            domain = [('id', 'in', ticket_ids)]
         else:
             domain = []
         ticket_ids = Export._search_ticket_ids(domain)

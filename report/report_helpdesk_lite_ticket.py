@@ -20,7 +20,7 @@ class ReportHelpdeskLiteTicket(models.AbstractModel):
             'print_date': fields.Datetime.now(),  # the datetime widget shows it in the user's timezone
             'public_messages': self._public_messages,
             'sla_status': ticket_list._sla_status,
-            'format_age': ticket_list._format_age,
+            'ticket_age': ticket_list._ticket_age,
         }
 
     @api.model

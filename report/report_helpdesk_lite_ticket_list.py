@@ -33,7 +33,7 @@ class ReportHelpdeskLiteTicketList(models.AbstractModel):
             'company': companies if len(companies) == 1 else self.env.company,
             'print_date': fields.Datetime.now(),  # the datetime widget shows it in the user's timezone
             'sla_status': self._sla_status,
-            'format_age': self._format_age,
+            'ticket_age': self._ticket_age,
             'shorten': self._shorten,
             'title_max_chars': self._title_max_chars,
             'name_max_chars': self._name_max_chars,
@@ -61,7 +61,7 @@ class ReportHelpdeskLiteTicketList(models.AbstractModel):
                            if tickets.stage_id.browse() in by_stage else []),
             'open': len(tickets.filtered(lambda t: not t.is_closed)),
             'overdue': len(tickets.filtered('is_overdue')),
-            'average_age': self._format_age(sum(tickets.mapped('age_days')) / len(tickets)) if tickets else '',
+            'average_age': self._format_age(sum(map(self._age_days, tickets)) / len(tickets)) if tickets else '',
         }
 
     @api.model
@@ -81,6 +81,16 @@ class ReportHelpdeskLiteTicketList(models.AbstractModel):
         if ticket.is_overdue:
             return 'breached', self.env._('Breached')
         return 'on_track', self.env._('On Track')
+
+    @api.model
+    def _age_days(self, ticket):
+        # From the dates, not from ticket.age_days: that field is rounded to 0.1 day (2.4 hours).
+        end = ticket.closed_date or fields.Datetime.now()
+        return (end - (ticket.create_date or end)).total_seconds() / 86400
+
+    @api.model
+    def _ticket_age(self, ticket):
+        return self._format_age(self._age_days(ticket))
 
     @api.model
     def _format_age(self, days):

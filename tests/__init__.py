@@ -1,1 +1,2 @@
 from . import test_ticket_core
+from . import test_reporting

@@ -4,7 +4,7 @@ import io
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import html2plaintext, split_every
+from odoo.tools import float_repr, html2plaintext, split_every
 
 MANAGER_GROUP = 'helpdesk_lite.group_helpdesk_lite_manager'
 
@@ -17,6 +17,7 @@ SKIPPED_FIELDS = {'color', 'display_name', 'duration_tracking', 'my_activity_dat
 # Non-stored values that still belong in an export.
 EXTRA_FIELDS = ('is_overdue', 'age_days', 'rating_last_value')
 LEADING_FIELDS = ('id', 'number', 'name')
+TRAILING_FIELDS = ('rating_last_value',)
 # Text cells starting with these are read as formulas by spreadsheets (CSV injection): such cells get a
 # leading apostrophe, as OWASP recommends. Ticket titles and descriptions come from customers.
 FORMULA_PREFIXES = ('=', '+', '-', '@', '\t', '\r')
@@ -107,8 +108,9 @@ class HelpdeskLiteTicketExport(models.TransientModel):
             if field.groups and not self.env.user.has_groups(field.groups):
                 continue
             names.append(name)
-        return [name for name in LEADING_FIELDS if name in names] + \
-            [name for name in names if name not in LEADING_FIELDS]
+        middle = [name for name in names if name not in LEADING_FIELDS + TRAILING_FIELDS]
+        return [name for name in LEADING_FIELDS if name in names] + middle + \
+            [name for name in TRAILING_FIELDS if name in names]
 
     @api.model
     def _get_header(self, field_names):
@@ -123,7 +125,7 @@ class HelpdeskLiteTicketExport(models.TransientModel):
         return header
 
     @api.model
-    def _format_row(self, values, field_names, selection_labels):
+    def _format_row(self, values, field_names, selection_labels, float_digits):
         fields_ = self.env['helpdesk.lite.ticket']._fields
         row = []
         for name in field_names:
@@ -138,8 +140,10 @@ class HelpdeskLiteTicketExport(models.TransientModel):
                 row.append(value.isoformat(timespec='seconds') + 'Z' if value else '')
             elif field.type == 'date':
                 row.append(value.isoformat() if value else '')
+            elif field.type == 'float' and float_digits.get(name) is not None:
+                row.append(float_repr(value or 0.0, float_digits[name]))
             elif field.type in ('integer', 'float', 'monetary'):
-                row.append(value)
+                row.append(value or 0)
             else:
                 text = html2plaintext(value) if field.type == 'html' and value else (value or '')
                 row.append("'" + text if text.startswith(FORMULA_PREFIXES) else text)
@@ -156,6 +160,10 @@ class HelpdeskLiteTicketExport(models.TransientModel):
             name: dict(Ticket._fields[name]._description_selection(self.env))
             for name in field_names if Ticket._fields[name].type == 'selection'
         }
+        float_digits = {
+            name: (Ticket._fields[name].get_digits(self.env) or (None, None))[1]
+            for name in field_names if Ticket._fields[name].type == 'float'
+        }
         buffer = io.StringIO()
         writer = csv.writer(buffer, dialect='excel')  # RFC 4180: CRLF, quotes doubled, minimal quoting
 
@@ -170,7 +178,7 @@ class HelpdeskLiteTicketExport(models.TransientModel):
         for ids in split_every(self._chunk_size, ticket_ids):
             # read() checks access and record rules again, and fetches the batch in a few queries.
             for values in Ticket.browse(ids).read(field_names):
-                writer.writerow(self._format_row(values, field_names, selection_labels))
+                writer.writerow(self._format_row(values, field_names, selection_labels, float_digits))
             yield flush()
             self.env.invalidate_all()
 
