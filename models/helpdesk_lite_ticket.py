@@ -1,3 +1,7 @@
+import bisect
+
+import pytz
+
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.osv import expression
@@ -419,11 +423,29 @@ class HelpdeskLiteTicket(models.Model):
 
     @api.depends('create_date', 'first_response_date', 'closed_date', 'team_id', 'company_id')
     def _compute_work_hours(self):
-        # Computed once when the event happens (stored), so the analysis does not redo calendar maths.
-        for ticket in self:
-            calendar = ticket._get_working_calendar()
-            for end_field, hours_field in (('first_response_date', 'first_response_work_hours'),
-                                           ('closed_date', 'resolution_work_hours')):
-                end = ticket[end_field]
-                ticket[hours_field] = calendar.get_work_hours_count(ticket.create_date, end) \
-                    if calendar and ticket.create_date and end and end > ticket.create_date else 0.0
+        # Stored when the event happens, so the analysis does no calendar maths. Working intervals are
+        # computed once per calendar for the whole batch (an upgrade recomputes every ticket).
+        spans_by_field = (('first_response_date', 'first_response_work_hours'),
+                          ('closed_date', 'resolution_work_hours'))
+        for calendar, tickets in self.grouped(lambda t: t._get_working_calendar()).items():
+            spans = {
+                (ticket, end_field): (pytz.utc.localize(ticket.create_date), pytz.utc.localize(ticket[end_field]))
+                for ticket in tickets for end_field, _hours_field in spans_by_field
+                if calendar and ticket.create_date and ticket[end_field] and ticket[end_field] > ticket.create_date
+            }
+            intervals = []
+            if spans:
+                intervals = [(start, stop) for start, stop, _meta in calendar._work_intervals_batch(
+                    min(start for start, _end in spans.values()), max(end for _start, end in spans.values()))[False]]
+            stops = [stop for _start, stop in intervals]
+            for ticket in tickets:
+                for end_field, hours_field in spans_by_field:
+                    span = spans.get((ticket, end_field))
+                    seconds = 0.0
+                    if span:
+                        # Intervals are sorted and disjoint: start at the first one ending after the span starts.
+                        for start, stop in intervals[bisect.bisect_right(stops, span[0]):]:
+                            if start >= span[1]:
+                                break
+                            seconds += (min(stop, span[1]) - max(start, span[0])).total_seconds()
+                    ticket[hours_field] = seconds / 3600

@@ -196,6 +196,15 @@ class TestTicketAnalysis(HelpdeskLiteCommon):
         self.assertAlmostEqual(self.ticket_a.resolution_work_hours, 9.0)   # Mon 9-17 + Tue 9-10
         self.assertAlmostEqual(self.ticket_b.first_response_work_hours, 2.0)  # Fri 16-17 + Mon 9-10
         self.assertAlmostEqual(self.ticket_b.resolution_work_hours, 4.0)
+        # Recomputed as one batch (one calendar computation for all): same figures; a holiday counts as off.
+        self.env['resource.calendar.leaves'].create({
+            'name': 'Holiday', 'calendar_id': self.calendar.id,
+            'date_from': datetime(2024, 1, 8, 0, 0), 'date_to': datetime(2024, 1, 8, 23, 59, 59)})
+        tickets = self.ticket_a | self.ticket_b | self.ticket_c
+        tickets._compute_work_hours()
+        self.assertEqual(
+            [(t.first_response_work_hours, t.resolution_work_hours) for t in tickets],
+            [(2.5, 9.0), (1.0, 1.0), (0.0, 0.0)])  # B: only Friday 16-17 is left
 
     def test_rows_per_ticket(self):
         rows = self.Report.search(self.domain)
