@@ -10,6 +10,7 @@
         'security/helpdesk_lite_security.xml',
         'security/ir.model.access.csv',
         'security/helpdesk_lite_help_security.xml',
+        'security/helpdesk_lite_report_security.xml',
         'data/ir_sequence_data.xml',
         'data/mail_message_subtype_data.xml',
         'data/mail_template_data.xml',
@@ -29,6 +30,10 @@
         'views/helpdesk_lite_help_templates.xml',
         'views/res_partner_views.xml',
         'views/helpdesk_lite_menus.xml',
+        'report/helpdesk_lite_ticket_reports.xml',
+        'report/helpdesk_lite_ticket_templates.xml',
+        'report/helpdesk_lite_ticket_report_views.xml',
+        'wizard/helpdesk_lite_ticket_export_views.xml',
     ],
     'demo': [
         'demo/helpdesk_lite_demo.xml',

@@ -1,3 +1,4 @@
 
 from . import api
 from . import help_center
+from . import export

@@ -1,8 +1,10 @@
+import bisect
 import logging
 import re
 import uuid
 from datetime import timedelta
 
+import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
@@ -830,3 +832,50 @@ class HelpdeskLiteTicket(models.Model):
         if message_type == 'comment' and subtype.internal:
             recipients = [recipient for recipient in recipients if not recipient['share']]
         return recipients
+
+    # ------------------------------------------------------------------------
+    # Reporting: durations in working hours (read by helpdesk.lite.ticket.report)
+    # ------------------------------------------------------------------------
+    first_response_work_hours = fields.Float(
+        string='First Response (Working Hours)', compute='_compute_work_hours', store=True, digits=(16, 2),
+        aggregator='avg', help='Working hours from creation to the first public agent reply.')
+    resolution_work_hours = fields.Float(
+        string='Resolution (Working Hours)', compute='_compute_work_hours', store=True, digits=(16, 2),
+        aggregator='avg', help='Working hours from creation to the closing stage.')
+
+    def _get_working_calendar(self):
+        """Calendar the ticket's durations are counted in: its team's when teams have one, else its company's."""
+        self.ensure_one()
+        team = self.team_id
+        if 'resource_calendar_id' in team._fields and team.resource_calendar_id:
+            return team.resource_calendar_id
+        return self.company_id.resource_calendar_id
+
+    @api.depends('create_date', 'first_response_date', 'closed_date', 'team_id', 'company_id')
+    def _compute_work_hours(self):
+        # Stored when the event happens, so the analysis does no calendar maths. Working intervals are
+        # computed once per calendar for the whole batch (an upgrade recomputes every ticket).
+        spans_by_field = (('first_response_date', 'first_response_work_hours'),
+                          ('closed_date', 'resolution_work_hours'))
+        for calendar, tickets in self.grouped(lambda t: t._get_working_calendar()).items():
+            spans = {
+                (ticket, end_field): (pytz.utc.localize(ticket.create_date), pytz.utc.localize(ticket[end_field]))
+                for ticket in tickets for end_field, _hours_field in spans_by_field
+                if calendar and ticket.create_date and ticket[end_field] and ticket[end_field] > ticket.create_date
+            }
+            intervals = []
+            if spans:
+                intervals = [(start, stop) for start, stop, _meta in calendar._work_intervals_batch(
+                    min(start for start, _end in spans.values()), max(end for _start, end in spans.values()))[False]]
+            stops = [stop for _start, stop in intervals]
+            for ticket in tickets:
+                for end_field, hours_field in spans_by_field:
+                    span = spans.get((ticket, end_field))
+                    seconds = 0.0
+                    if span:
+                        # Intervals are sorted and disjoint: start at the first one ending after the span starts.
+                        for start, stop in intervals[bisect.bisect_right(stops, span[0]):]:
+                            if start >= span[1]:
+                                break
+                            seconds += (min(stop, span[1]) - max(start, span[0])).total_seconds()
+                    ticket[hours_field] = seconds / 3600

@@ -7,3 +7,4 @@ from . import test_api
 from . import test_automation
 from . import test_mail_gateway
 from . import test_help_center
+from . import test_reporting
