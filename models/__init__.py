@@ -4,3 +4,7 @@ from . import helpdesk_lite_tag
 from . import helpdesk_lite_team
 from . import helpdesk_lite_ticket
 from . import res_partner
+from . import resource_calendar
+from . import helpdesk_lite_sla_policy
+from . import helpdesk_lite_sla_policy_line
+from . import helpdesk_lite_sla_breach

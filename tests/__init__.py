@@ -3,3 +3,4 @@ from . import test_lifecycle
 from . import test_notifications
 from . import test_merge
 from . import test_ui_tour
+from . import test_sla
