@@ -18,7 +18,7 @@ class HelpdeskLiteSlaBreach(models.Model):
     _order = 'breached_at desc, id desc'
 
     ticket_id = fields.Many2one('helpdesk.lite.ticket', required=True, index=True, ondelete='cascade')
-    company_id = fields.Many2one(related='ticket_id.company_id', store=True, index=True)
+    company_id = fields.Many2one(related='ticket_id.company_id', store=True, index=True, precompute=True)
     policy_id = fields.Many2one('helpdesk.lite.sla.policy', string='SLA Policy', index=True, ondelete='set null')
     team_id = fields.Many2one('helpdesk.lite.team', string='Team', index=True, ondelete='set null')
     user_id = fields.Many2one('res.users', string='Assignee', index=True, ondelete='set null')
@@ -29,10 +29,10 @@ class HelpdeskLiteSlaBreach(models.Model):
         string='Recorded On', required=True, default=fields.Datetime.now,
         help='When the overdue check found the target missed.')
     done_date = fields.Datetime(
-        string='Target Reached On', compute='_compute_done_date', store=True,
+        string='Target Reached On', compute='_compute_done_date', store=True, precompute=True,
         help='The late first response or resolution; empty while the target is still open.')
     overdue_hours = fields.Float(
-        string='Overdue by (h)', compute='_compute_overdue_hours', store=True, aggregator='avg',
+        string='Overdue by (h)', compute='_compute_overdue_hours', store=True, precompute=True, aggregator='avg',
         help='From the deadline to the late response or resolution, or to when the breach was recorded if '
              'the target is still open.')
 

@@ -1,6 +1,8 @@
 import threading
 from collections import defaultdict
 
+import pytz
+
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
@@ -668,8 +670,11 @@ class HelpdeskLiteTicket(models.Model):
 
         Works in batches: each batch is locked (``FOR NO KEY UPDATE SKIP LOCKED``, so two workers split
         the work instead of doing it twice), reports progress and, in a real cron run, is committed.
-        Override ``_sla_check_batch``, ``_sla_breach_lines`` or ``_sla_prepare_activity_vals`` (or this
-        method, e.g. to pass another activity type) to adapt it.
+        Tickets that only cross their "at risk" point are moved in one UPDATE (``_sla_mark_at_risk``); the
+        others are loaded and handled by ``_sla_check_batch``. Override ``_sla_check_batch``,
+        ``_sla_breach_lines``, ``_sla_message_body`` or ``_sla_prepare_activity_vals`` (or this method, e.g.
+        to pass another activity type: ``super()._cron_check_sla_overdue(act_type_xmlid='mail.mail_activity_data_todo')``)
+        to adapt it.
         """
         tickets = self.sudo()
         now = self._sla_now()
@@ -681,7 +686,8 @@ class HelpdeskLiteTicket(models.Model):
         done = 0
         for batch_ids in tools.split_every(batch_size, candidate_ids, list):
             batch = tickets._sla_lock_batch(batch_ids, now)
-            batch._sla_check_batch(now, act_type_xmlid)
+            at_risk = batch._sla_mark_at_risk(now)
+            (batch - at_risk)._sla_check_batch(now, act_type_xmlid)
             done += len(batch_ids)
             cron._notify_progress(done=done, remaining=len(candidate_ids) - done)
             if auto_commit:
@@ -704,10 +710,36 @@ class HelpdeskLiteTicket(models.Model):
             tools.SQL.identifier(self._table), ids, now))
         return self.browse([row[0] for row in rows])
 
+    def _sla_mark_at_risk(self, now):
+        """Set-based: the tickets that only cross their "at risk" point (no escalation to run) are moved
+        to At Risk in one UPDATE, without loading them. Their next check is their next deadline: nothing
+        is missed (next deadline ahead) and nothing is recorded yet. Returns them; the others go through
+        ``_sla_check_batch``. Note: being SQL, this move does not fire automation rules on sla_status;
+        use the policy's at-risk escalations (or override this method) to act on it."""
+        if not self:
+            return self
+        escalating = self.env['helpdesk.lite.sla.policy'].sudo().with_context(active_test=False).search([
+            '|', '|', ('at_risk_notify_leader', '=', True), ('at_risk_raise_priority', '=', True),
+            ('at_risk_assign_leader', '=', True)])
+        fnames = ['sla_status', 'is_closed', 'sla_paused_since', 'sla_at_risk_date', 'sla_next_deadline',
+                  'sla_policy_id', 'sla_check_date']
+        self.flush_recordset(fnames)
+        rows = self.env.execute_query(tools.SQL("""
+            UPDATE %(table)s
+               SET sla_status = 'at_risk', sla_check_date = sla_next_deadline, write_date = %(now)s,
+                   write_uid = %(uid)s
+             WHERE id = ANY(%(ids)s) AND sla_status = 'on_track' AND NOT is_closed AND sla_paused_since IS NULL
+               AND sla_at_risk_date <= %(now)s AND sla_next_deadline > %(now)s
+               AND (sla_policy_id IS NULL OR sla_policy_id != ALL(%(escalating)s))
+         RETURNING id""", table=tools.SQL.identifier(self._table), now=now, uid=self.env.uid, ids=self.ids,
+            escalating=escalating.ids))
+        self.invalidate_recordset(['sla_status', 'sla_check_date', 'write_date', 'write_uid'])
+        return self.browse([row[0] for row in rows])
+
     def _sla_check_batch(self, now, act_type_xmlid):
         old_status = {ticket.id: ticket.sla_status for ticket in self}
         # time has passed since the last write: recompute the status (and what depends on it) as of now
-        for fname in ('sla_status', 'sla_check_date', 'sla_next_deadline'):
+        for fname in ('sla_status', 'sla_check_date'):
             self.env.add_to_compute(self._fields[fname], self)
         breach_vals, overdue = self._sla_collect_breaches(now)
         self.env['helpdesk.lite.sla.breach'].sudo().create(breach_vals)
@@ -716,10 +748,11 @@ class HelpdeskLiteTicket(models.Model):
         notes, notify = overdue_tickets._sla_escalate('breach')
         risk_notes, risk_notify = at_risk._sla_escalate('at_risk')
         # one chatter message per ticket and event, naming the escalations done
+        labels = dict(self.env['helpdesk.lite.sla.breach']._fields['target_type']._description_selection(self.env))
+        breach_lines = {ticket: ticket._sla_breach_lines(targets, now, labels) for ticket, targets in overdue.items()}
         bodies = {}
-        for ticket, targets in overdue.items():
-            bodies[ticket.id] = ticket._sla_message_body(
-                self.env._('SLA breached'), ticket._sla_breach_lines(targets, now) + notes.get(ticket, []))
+        for ticket, lines in breach_lines.items():
+            bodies[ticket.id] = ticket._sla_message_body(self.env._('SLA breached'), lines + notes.get(ticket, []))
         for ticket in at_risk.filtered(lambda t: t in risk_notes):
             bodies[ticket.id] = ticket._sla_message_body(
                 self.env._('SLA at risk'), ticket._sla_risk_lines(now) + risk_notes[ticket])
@@ -733,8 +766,14 @@ class HelpdeskLiteTicket(models.Model):
             self.browse(list(bodies))._message_log_batch(bodies=bodies)
         activity_type = self.env.ref(act_type_xmlid, raise_if_not_found=False) \
             or self.env.ref('mail.mail_activity_data_warning')
-        activity_vals = [vals for ticket, targets in overdue.items()
-                         if (vals := ticket._sla_prepare_activity_vals(targets, now, activity_type))]
+        common = {
+            'res_model_id': self.env['ir.model']._get_id(self._name),
+            'activity_type_id': activity_type.id,
+            'automated': True,
+            'date_deadline': fields.Date.context_today(self, now),
+        }
+        activity_vals = [dict(common, **vals) for ticket, targets in overdue.items()
+                         if (vals := ticket._sla_prepare_activity_vals(targets, breach_lines[ticket], labels))]
         if activity_vals:
             # the activity itself is the notification: no "assigned to you" email per ticket
             self.env['mail.activity'].with_context(mail_activity_quick_update=True).create(activity_vals)
@@ -789,14 +828,17 @@ class HelpdeskLiteTicket(models.Model):
         return notes, notify
 
     def _sla_format_datetime(self, value):
+        """A deadline in the policy's business timezone (else the user's), e.g. "2024-01-08 17:00 (UTC)"."""
         self.ensure_one()
         calendar = self.sla_policy_id.calendar_id if self.sla_policy_id.business_hours_only else False
-        tz = (calendar and calendar.tz) or self.env.user.tz or 'UTC'
-        return f'{tools.format_datetime(self.env, value, tz=tz, dt_format="yyyy-MM-dd HH:mm")} ({tz})'
+        tz_name = (calendar and calendar.tz) or self.env.user.tz or 'UTC'
+        local = pytz.utc.localize(value).astimezone(pytz.timezone(tz_name))
+        return f'{local:%Y-%m-%d %H:%M} ({tz_name})'
 
-    def _sla_breach_lines(self, targets, now):
+    def _sla_breach_lines(self, targets, now, labels=None):
         self.ensure_one()
-        labels = dict(self.env['helpdesk.lite.sla.breach']._fields['target_type']._description_selection(self.env))
+        if labels is None:
+            labels = dict(self.env['helpdesk.lite.sla.breach']._fields['target_type']._description_selection(self.env))
         return [self.env._(
             '%(target)s target missed: due %(deadline)s, overdue by %(late)s.',
             target=labels[target], deadline=self._sla_format_datetime(deadline),
@@ -816,20 +858,24 @@ class HelpdeskLiteTicket(models.Model):
             title, self.sla_policy_id.display_name or self.env._('manual deadline'),
             Markup().join(Markup('<li>%s</li>') % line for line in lines))
 
-    def _sla_prepare_activity_vals(self, targets, now, activity_type):
-        """Values of the warning activity for a newly overdue ticket (None: no one to give it to)."""
+    def _sla_prepare_activity_vals(self, targets, lines, labels):
+        """Ticket-specific values of the warning activity of a newly overdue ticket (None: no one to give it
+        to); type, model and date come from the caller. The summary carries the details; ``lines`` (the
+        chatter message's) are there for overrides that want a note too (an HTML note costs an HTML
+        sanitization per ticket, hence none by default)."""
         self.ensure_one()
         user = self.user_id or self.team_id.leader_id
         if not user:
             return None
-        labels = dict(self.env['helpdesk.lite.sla.breach']._fields['target_type']._description_selection(self.env))
         return {
-            'res_model_id': self.env['ir.model']._get_id(self._name),
             'res_id': self.id,
-            'activity_type_id': activity_type.id,
             'user_id': user.id,
-            'automated': True,
-            'date_deadline': fields.Date.context_today(self, now),
-            'summary': self.env._('SLA breached: %(targets)s', targets=', '.join(labels[t] for t, _d in targets)),
-            'note': Markup('<p>%s</p>') % Markup('<br/>').join(self._sla_breach_lines(targets, now)),
+            # what mail.activity would compute right after its INSERT (one UPDATE per 100 rows saved)
+            'res_name': self.display_name,
+            'user_tz': user.tz,
+            'date_done': False,
+            'summary': self.env._('SLA breached: %(targets)s', targets='; '.join(
+                self.env._('%(target)s due %(deadline)s', target=labels[target],
+                           deadline=self._sla_format_datetime(deadline))
+                for target, deadline in targets)),
         }
