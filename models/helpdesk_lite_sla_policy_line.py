@@ -15,7 +15,8 @@ class HelpdeskLiteSlaPolicyLine(models.Model):
     resolution_hours = fields.Float(string='Resolution', help='Hours (HH:MM). 0: no target.')
 
     _sql_constraints = [
-        ('policy_priority_uniq', 'unique (policy_id, priority)', 'Each priority can be overridden only once per policy.'),
+        ('policy_priority_uniq', 'unique (policy_id, priority)',
+         'Each priority can be overridden only once per policy.'),
         ('hours_positive', 'CHECK (response_hours >= 0 AND resolution_hours >= 0)', 'SLA targets cannot be negative.'),
     ]
 

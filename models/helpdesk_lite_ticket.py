@@ -673,8 +673,8 @@ class HelpdeskLiteTicket(models.Model):
         Tickets that only cross their "at risk" point are moved in one UPDATE (``_sla_mark_at_risk``); the
         others are loaded and handled by ``_sla_check_batch``. Override ``_sla_check_batch``,
         ``_sla_breach_lines``, ``_sla_message_body`` or ``_sla_prepare_activity_vals`` (or this method, e.g.
-        to pass another activity type: ``super()._cron_check_sla_overdue(act_type_xmlid='mail.mail_activity_data_todo')``)
-        to adapt it.
+        to pass another activity type:
+        ``super()._cron_check_sla_overdue(act_type_xmlid='mail.mail_activity_data_todo')``) to adapt it.
         """
         tickets = self.sudo()
         now = self._sla_now()
@@ -682,7 +682,8 @@ class HelpdeskLiteTicket(models.Model):
         candidate_ids = tickets._sla_cron_candidates(now)
         cron = self.env['ir.cron']
         # commit finished batches only in a real cron worker, never in tests or in a caller's transaction
-        auto_commit = bool(self.env.context.get('cron_id')) and not getattr(threading.current_thread(), 'testing', False)
+        testing = getattr(threading.current_thread(), 'testing', False)
+        auto_commit = bool(self.env.context.get('cron_id')) and not testing
         done = 0
         for batch_ids in tools.split_every(batch_size, candidate_ids, list):
             batch = tickets._sla_lock_batch(batch_ids, now)

@@ -3,7 +3,7 @@ from datetime import datetime
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from .common import HelpdeskLiteCommon
 
@@ -76,7 +76,8 @@ class HelpdeskLiteSlaCommon(HelpdeskLiteCommon):
 
     def _sla_messages(self, ticket):
         ticket.invalidate_recordset(['message_ids'])
-        return ticket.message_ids.filtered(lambda m: 'SLA breached' in (m.body or '') or 'SLA at risk' in (m.body or ''))
+        return ticket.message_ids.filtered(
+            lambda m: 'SLA breached' in (m.body or '') or 'SLA at risk' in (m.body or ''))
 
 
 @tagged('post_install', '-at_install')
@@ -147,7 +148,8 @@ class TestSlaPolicyChoice(HelpdeskLiteSlaCommon):
         p_category = self.Policy.create(dict(common, name='Hardware', category_ids=[Command.link(hardware.id)]))
         p_customer = self.Policy.create(dict(common, name='VIP', partner_ids=[Command.link(vip_company.id)]))
         p_team_tag = self.Policy.create(dict(
-            common, name='Team complaints', team_ids=[Command.link(self.team.id)], tag_ids=[Command.link(complaint.id)]))
+            common, name='Team complaints', team_ids=[Command.link(self.team.id)],
+            tag_ids=[Command.link(complaint.id)]))
         p_phone = self.Policy.create(dict(
             common, name='Team phone', team_ids=[Command.link(self.team.id)], domain="[('channel', '=', 'phone')]"))
 
@@ -495,7 +497,8 @@ class TestSlaCron(HelpdeskLiteSlaCommon):
             Ticket = self.Ticket.with_context(mail_auto_subscribe_no_notify=True, mail_create_nolog=True)
             with self._at(at(day, 9)):
                 return Ticket.create([
-                    {'name': f'Load {day}-{i}', 'team_id': self.team.id, 'user_id': (self.agent | self.agent2)[i % 2].id}
+                    {'name': f'Load {day}-{i}', 'team_id': self.team.id,
+                     'user_id': (self.agent | self.agent2)[i % 2].id}
                     for i in range(count)])
 
         queries = []

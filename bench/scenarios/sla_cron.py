@@ -4,9 +4,11 @@ A busy day's run: of SIZE open tickets, BREACH_SHARE (2 %) have a target that pa
 (each gets a breach record, a chatter message and a warning activity), AT_RISK_SHARE (5 %) crossed their
 "at risk" point (status update only: the default policy has no escalation), the rest is on track and
 must cost (almost) nothing. The cost is linear in the tickets that are due and flat in the others; set
-the shares to 0.05 / 0.10 for a bad day, or 0 / 0 for an idle run. Tickets are inserted with SQL (their SLA columns filled as the ORM would, assignees
-following their tickets as the ORM makes them); the
-measured run rolls back to a savepoint at the end so that every repetition does the same work.
+the shares to 0.05 / 0.10 for a bad day, or 0 / 0 for an idle run.
+
+Tickets are inserted with SQL (SLA columns filled as the ORM would, assignees following their tickets as
+the ORM makes them). The measured run rolls back to a savepoint at the end so that every repetition does
+the same work (repetitions in one transaction slow down a little: dead row versions pile up).
 
 Knobs (environment): SLA_BENCH_BREACH_SHARE (default 0.02), SLA_BENCH_AT_RISK_SHARE (0.05),
 SLA_BENCH_AGENTS (20), SLA_BENCH_BATCH (the cron's default batch size).
