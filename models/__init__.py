@@ -12,3 +12,7 @@ from . import helpdesk_lite_help_page
 from . import helpdesk_lite_help_redirect
 from . import helpdesk_lite_help_vote
 from . import helpdesk_lite_help_deflection
+from . import resource_calendar
+from . import helpdesk_lite_sla_policy
+from . import helpdesk_lite_sla_policy_line
+from . import helpdesk_lite_sla_breach

@@ -63,7 +63,8 @@ class HelpdeskLiteTeam(models.Model):
             SQL("COUNT(*)"),
             SQL("COUNT(*) FILTER (WHERE %s IS NULL)", column('user_id')),
             SQL("COUNT(*) FILTER (WHERE %s = '3')", column('priority')),
-            SQL("COUNT(*) FILTER (WHERE %s < %s)", column('sla_deadline'), self.env.cr.now()),
+            # overdue = the effective SLA deadline (manual or policy, first response included) has passed
+            SQL("COUNT(*) FILTER (WHERE %s < %s)", column('sla_next_deadline'), Ticket._sla_now()),
         ))
         counters = {team_id: counts for team_id, *counts in rows}
         for team in self:
@@ -90,8 +91,7 @@ class HelpdeskLiteTeam(models.Model):
         return self._action_tickets([('is_closed', '=', False), ('priority', '=', '3')], self.env._('Urgent'))
 
     def action_overdue_tickets(self):
-        return self._action_tickets(
-            [('is_closed', '=', False), ('sla_deadline', '<', fields.Datetime.now())], self.env._('Overdue'))
+        return self._action_tickets([('is_overdue', '=', True)], self.env._('Overdue'))
 
     # ------------------------------------------------------------------------
     # Mail alias

@@ -97,17 +97,8 @@ class HelpdeskLiteTicketReport(models.Model):
     # View definition
     # ------------------------------------------------------------------------
     def _sla_outcome_sql(self):
-        """SQL boolean: TRUE = SLA met, FALSE = breached, NULL = no SLA or not yet due."""
-        ticket_field = self.env['helpdesk.lite.ticket']._fields.get('sla_status')
-        if ticket_field is not None and ticket_field.store:
-            # The SLA engine knows better (pauses, calendars): trust its verdict.
-            return SQL("CASE t.sla_status WHEN 'met' THEN TRUE WHEN 'breached' THEN FALSE END")
-        return SQL("""
-            CASE
-                WHEN t.sla_deadline IS NULL THEN NULL
-                WHEN t.is_closed AND t.closed_date IS NOT NULL THEN t.closed_date <= t.sla_deadline
-                WHEN (NOW() AT TIME ZONE 'UTC') > t.sla_deadline THEN FALSE
-            END""")
+        """SQL boolean from the SLA engine's stored verdict: TRUE = met, FALSE = breached, NULL = running or none."""
+        return SQL("CASE t.sla_status WHEN 'met' THEN TRUE WHEN 'breached' THEN FALSE END")
 
     def _query(self):
         local_create_date = SQL(
@@ -136,11 +127,11 @@ class HelpdeskLiteTicketReport(models.Model):
                 COALESCE(t.is_closed, FALSE) AS is_closed,
                 t.partner_id AS partner_id,
                 t.commercial_partner_id AS commercial_partner_id,
-                t.sla_deadline AS sla_deadline,
+                t.sla_resolve_deadline AS sla_deadline,
                 CASE
                     WHEN sla.outcome THEN 'met'
                     WHEN NOT sla.outcome THEN 'breached'
-                    WHEN t.sla_deadline IS NOT NULL THEN 'running'
+                    WHEN t.sla_status IS NOT NULL THEN 'running'
                     ELSE 'none'
                 END AS sla_result,
                 EXTRACT(EPOCH FROM t.first_response_date - t.create_date) / 3600.0 AS first_response_hours,

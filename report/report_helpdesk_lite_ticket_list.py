@@ -66,21 +66,10 @@ class ReportHelpdeskLiteTicketList(models.AbstractModel):
 
     @api.model
     def _sla_status(self, ticket):
-        """(key, label) of the ticket's SLA state, for the status cell and its colour."""
-        if 'sla_status' in ticket._fields:
-            # The SLA engine's own verdict when it is installed.
-            key = ticket.sla_status
-            labels = dict(ticket._fields['sla_status']._description_selection(self.env))
-            return (key, labels.get(key, '')) if key else ('none', '')
-        if not ticket.sla_deadline:
-            return 'none', ''
-        if ticket.is_closed:
-            if ticket.closed_date and ticket.closed_date <= ticket.sla_deadline:
-                return 'met', self.env._('Met')
-            return 'breached', self.env._('Breached')
-        if ticket.is_overdue:
-            return 'breached', self.env._('Breached')
-        return 'on_track', self.env._('On Track')
+        """(key, label) of the ticket's SLA status (from the SLA engine), for the status cell and its colour."""
+        key = ticket.sla_status
+        labels = dict(ticket._fields['sla_status']._description_selection(self.env))
+        return (key, labels[key]) if key else ('none', '')
 
     @api.model
     def _age_days(self, ticket):

@@ -8,3 +8,4 @@ from . import test_automation
 from . import test_mail_gateway
 from . import test_help_center
 from . import test_reporting
+from . import test_sla
