@@ -13,6 +13,7 @@
         'data/mail_message_subtype_data.xml',
         'data/mail_template_data.xml',
         'data/helpdesk_lite_data.xml',
+        'data/helpdesk_lite_portal_data.xml',
         'views/helpdesk_lite_stage_views.xml',
         'views/helpdesk_lite_category_views.xml',
         'views/helpdesk_lite_tag_views.xml',
@@ -22,11 +23,16 @@
         'views/helpdesk_lite_ticket_views.xml',
         'views/res_partner_views.xml',
         'views/helpdesk_lite_menus.xml',
+        'views/helpdesk_lite_ticket_rating_views.xml',
+        'views/helpdesk_lite_portal_templates.xml',
     ],
     'demo': [
         'demo/helpdesk_lite_demo.xml',
     ],
     'assets': {
+        'web.assets_frontend': [
+            'helpdesk_lite/static/src/js/portal_home_counters.js',
+        ],
         'web.assets_tests': [
             'helpdesk_lite/static/tests/tours/**/*',
         ],

@@ -4,3 +4,5 @@ from . import helpdesk_lite_tag
 from . import helpdesk_lite_team
 from . import helpdesk_lite_ticket
 from . import res_partner
+from . import helpdesk_lite_ticket_portal
+from . import helpdesk_lite_submit_log
