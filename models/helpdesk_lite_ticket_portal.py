@@ -12,7 +12,7 @@ import pytz
 
 from markupsafe import Markup
 
-from odoo import api, fields, models, tools
+from odoo import api, models, tools
 from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools.mimetypes import guess_mimetype
