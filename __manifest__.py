@@ -18,6 +18,7 @@
         'data/base_automation_data.xml',
         'data/helpdesk_lite_sla_data.xml',
         'data/ir_cron_data.xml',
+        'data/helpdesk_lite_portal_data.xml',
         'views/helpdesk_lite_stage_views.xml',
         'views/helpdesk_lite_category_views.xml',
         'views/helpdesk_lite_tag_views.xml',
@@ -38,6 +39,8 @@
         'report/helpdesk_lite_ticket_templates.xml',
         'report/helpdesk_lite_ticket_report_views.xml',
         'wizard/helpdesk_lite_ticket_export_views.xml',
+        'views/helpdesk_lite_ticket_rating_views.xml',
+        'views/helpdesk_lite_portal_templates.xml',
     ],
     'demo': [
         'demo/helpdesk_lite_demo.xml',
@@ -47,6 +50,7 @@
         'web.assets_frontend': [
             'helpdesk_lite/static/src/js/help_suggest.js',
             'helpdesk_lite/static/src/scss/help_center.scss',
+            'helpdesk_lite/static/src/js/portal_home_counters.js',
         ],
         'web.assets_tests': [
             'helpdesk_lite/static/tests/tours/**/*',

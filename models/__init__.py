@@ -16,3 +16,5 @@ from . import resource_calendar
 from . import helpdesk_lite_sla_policy
 from . import helpdesk_lite_sla_policy_line
 from . import helpdesk_lite_sla_breach
+from . import helpdesk_lite_ticket_portal
+from . import helpdesk_lite_submit_log

@@ -9,3 +9,6 @@ from . import test_mail_gateway
 from . import test_help_center
 from . import test_reporting
 from . import test_sla
+from . import test_portal
+from . import test_portal_public
+from . import test_portal_tour
