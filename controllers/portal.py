@@ -193,10 +193,14 @@ class HelpdeskLiteCustomerPortal(CustomerPortal):
         return request.render('helpdesk_lite.portal_my_ticket', values, status=400 if error_message else 200)
 
     @http.route('/my/helpdesk/<int:ticket_id>', type='http', auth='public', website=True, sitemap=False)
-    def portal_my_helpdesk_ticket(self, ticket_id, access_token=None, **kw):
+    def portal_my_helpdesk_ticket(self, ticket_id, access_token=None, report_type=None, download=False, **kw):
         ticket_sudo = self._helpdesk_lite_ticket_sudo(ticket_id, access_token)
         if not ticket_sudo:
             raise request.not_found()
+        if report_type in ('html', 'pdf'):
+            # The ticket PDF shows the public conversation only: safe to hand to the customer.
+            return self._show_report(model=ticket_sudo, report_type=report_type,
+                                     report_ref='helpdesk_lite.action_report_ticket', download=download)
         return self._helpdesk_lite_render_ticket(ticket_sudo, access_token, **kw)
 
     def _helpdesk_lite_requester(self, ticket_sudo):

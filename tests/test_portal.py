@@ -200,6 +200,26 @@ class TestPortalTicketPage(HelpdeskLitePortalCase):
         self.assertSameNotFound(
             self.url_open(f'/my/helpdesk/{missing_id}?access_token={self.ticket.access_token}'), reference)
 
+    def test_ticket_report_download(self):
+        # test mode renders the report as HTML (no wkhtmltopdf); the content is what matters here
+        internal = self.ticket.with_user(self.agent).message_post(body='Internal: customer is difficult',
+                                                                  subtype_xmlid='mail.mt_note')
+        self.assertTrue(internal)
+        self._login(None)
+        response = self.url_open(self.ticket.get_portal_url(report_type='html'))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.ticket.number, response.text)
+        self.assertIn('My printer is on fire', response.text)
+        self.assertNotIn('customer is difficult', response.text)
+        reference = self._not_found_page()
+        self.assertSameNotFound(self.url_open(
+            f'/my/helpdesk/{self.ticket.id}?report_type=pdf&access_token={self.other_ticket.access_token}'), reference)
+        self._login(self.portal_user)
+        page = self.url_open(f'/my/helpdesk/{self.ticket.id}')
+        self.assertIn('o_helpdesk_lite_download_pdf', page.text)
+        self.assertSameNotFound(self.url_open(f'/my/helpdesk/{self.other_ticket.id}?report_type=pdf'),
+                                self._not_found_page())
+
     def test_token_holder_reads_the_ticket(self):
         self._login(None)
         response = self.url_open(self.ticket.get_portal_url())
