@@ -1,1 +1,4 @@
-
+from . import api
+from . import help_center
+from . import export
+from . import portal

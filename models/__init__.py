@@ -4,3 +4,17 @@ from . import helpdesk_lite_tag
 from . import helpdesk_lite_team
 from . import helpdesk_lite_ticket
 from . import res_partner
+from . import helpdesk_lite_ticket_api
+from . import mail_thread
+from . import helpdesk_lite_help_slug_mixin
+from . import helpdesk_lite_help_group
+from . import helpdesk_lite_help_page
+from . import helpdesk_lite_help_redirect
+from . import helpdesk_lite_help_vote
+from . import helpdesk_lite_help_deflection
+from . import resource_calendar
+from . import helpdesk_lite_sla_policy
+from . import helpdesk_lite_sla_policy_line
+from . import helpdesk_lite_sla_breach
+from . import helpdesk_lite_ticket_portal
+from . import helpdesk_lite_submit_log

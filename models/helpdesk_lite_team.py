@@ -1,3 +1,5 @@
+import ast
+
 from odoo import fields, models
 from odoo.tools import SQL
 
@@ -5,7 +7,7 @@ from odoo.tools import SQL
 class HelpdeskLiteTeam(models.Model):
     _name = 'helpdesk.lite.team'
     _description = 'Helpdesk Lite Team'
-    _inherit = ['mail.thread']
+    _inherit = ['mail.thread', 'mail.alias.mixin']
     _order = 'sequence, name'
 
     name = fields.Char(required=True, translate=True, tracking=True)
@@ -28,6 +30,28 @@ class HelpdeskLiteTeam(models.Model):
     urgent_ticket_count = fields.Integer(compute='_compute_ticket_counters', string='Urgent Tickets')
     overdue_ticket_count = fields.Integer(compute='_compute_ticket_counters', string='Overdue Tickets')
 
+    # --- email channel (mail.alias.mixin gives alias_name / alias_domain_id / alias_contact) ---
+    alias_id = fields.Many2one(help='Emails sent to this address create tickets in this team; '
+                                    'replies are threaded into the existing ticket.')
+    email_create_partner = fields.Boolean(
+        string='Create Contacts for Unknown Senders',
+        help='When an email arrives from an address that matches no contact, create a contact for it. '
+             'Otherwise only the requester name and email are stored on the ticket.')
+    email_cc_policy = fields.Selection(
+        [('none', 'Nobody'), ('partners', 'Known contacts'), ('all', 'Everyone (create contacts)')],
+        string='Cc Become Followers', default='partners', required=True,
+        help='Which Cc addresses of incoming emails follow the ticket (and receive the public replies). '
+             'Cc addresses are always recorded on the ticket; our own aliases never become followers.')
+    reply_reopen_days = fields.Integer(
+        string='Reopen Window (days)', default=7,
+        help='A customer reply to a closed ticket reopens it if it arrives within this many days after '
+             'closing; later replies open a new ticket linked to the old one. 0: always a new ticket.')
+
+    _sql_constraints = [
+        ('reply_reopen_days_positive', 'CHECK (reply_reopen_days >= 0)',
+         'The reopen window cannot be negative.'),
+    ]
+
     def _compute_ticket_counters(self):
         # One grouped query (COUNT ... FILTER) for all teams and all four counters; record rules apply.
         Ticket = self.env['helpdesk.lite.ticket']
@@ -39,7 +63,8 @@ class HelpdeskLiteTeam(models.Model):
             SQL("COUNT(*)"),
             SQL("COUNT(*) FILTER (WHERE %s IS NULL)", column('user_id')),
             SQL("COUNT(*) FILTER (WHERE %s = '3')", column('priority')),
-            SQL("COUNT(*) FILTER (WHERE %s < %s)", column('sla_deadline'), self.env.cr.now()),
+            # overdue = the effective SLA deadline (manual or policy, first response included) has passed
+            SQL("COUNT(*) FILTER (WHERE %s < %s)", column('sla_next_deadline'), Ticket._sla_now()),
         ))
         counters = {team_id: counts for team_id, *counts in rows}
         for team in self:
@@ -66,5 +91,16 @@ class HelpdeskLiteTeam(models.Model):
         return self._action_tickets([('is_closed', '=', False), ('priority', '=', '3')], self.env._('Urgent'))
 
     def action_overdue_tickets(self):
-        return self._action_tickets(
-            [('is_closed', '=', False), ('sla_deadline', '<', fields.Datetime.now())], self.env._('Overdue'))
+        return self._action_tickets([('is_overdue', '=', True)], self.env._('Overdue'))
+
+    # ------------------------------------------------------------------------
+    # Mail alias
+    # ------------------------------------------------------------------------
+    def _alias_get_creation_values(self):
+        values = super()._alias_get_creation_values()
+        values['alias_model_id'] = self.env['ir.model']._get_id('helpdesk.lite.ticket')
+        if self.id:
+            values['alias_defaults'] = defaults = ast.literal_eval(self.alias_defaults or '{}')
+            defaults.update(team_id=self.id, channel='email')
+        return values
+

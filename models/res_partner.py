@@ -7,6 +7,10 @@ class ResPartner(models.Model):
     helpdesk_lite_ticket_count = fields.Integer(
         string='Support Tickets', compute='_compute_helpdesk_lite_ticket_count',
         groups='helpdesk_lite.group_helpdesk_lite_user')
+    helpdesk_lite_share_with_company = fields.Boolean(
+        string='Share Support Tickets Within Company',
+        help='On a customer company: all its contacts with portal access see every support ticket of the '
+             "company's contacts, not only their own.")
 
     def _compute_helpdesk_lite_ticket_count(self):
         # Two queries whatever the number of partners or tickets: the partners' contacts, then one

@@ -1,1 +1,3 @@
-
+from . import helpdesk_lite_ticket_report
+from . import report_helpdesk_lite_ticket_list
+from . import report_helpdesk_lite_ticket

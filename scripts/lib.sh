@@ -48,6 +48,8 @@ ensure_system_packages() {
     command -v wkhtmltopdf >/dev/null || missing+=(wkhtmltopdf)
     command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing+=(chromium)
     command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+    # A CJK-capable font, else wkhtmltopdf prints Chinese/Japanese/Korean names as empty boxes.
+    { command -v fc-list >/dev/null && [ -n "$(fc-list :lang=ja family)" ]; } || missing+=(fonts-droid-fallback)
     command -v initdb >/dev/null || [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql)
     [ ${#missing[@]} -eq 0 ] && return
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -126,7 +128,12 @@ max_cron_threads = 1
 EOF
 }
 
-odoo_bin() { "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" "$@"; }
+odoo_bin() {
+    # A sub-command (shell, ...) must come before the options.
+    local cmd=()
+    case "${1:-}" in shell|scaffold|populate|neutralize) cmd=("$1"); shift ;; esac
+    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" "${cmd[@]}" -c "$ODOO_CONF" "$@"
+}
 
 setup_all() {
     ensure_system_packages

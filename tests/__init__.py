@@ -3,5 +3,14 @@ from . import test_lifecycle
 from . import test_notifications
 from . import test_merge
 from . import test_ui_tour
+from . import test_api
+from . import test_automation
+from . import test_mail_gateway
+from . import test_help_center
+from . import test_reporting
+from . import test_sla
+from . import test_portal
+from . import test_portal_public
+from . import test_portal_tour
 from . import test_bench_smoke
 from . import test_ticket_batch_create

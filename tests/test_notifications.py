@@ -16,37 +16,34 @@ class TestStageNotifications(HelpdeskLiteCommon):
     def _status_mails(self):
         return self._new_mails.filtered(lambda m: 'status of ticket' in (m.body_html or ''))
 
-    def _assert_one_status_message(self, recipients, stage_name):
-        # Odoo renders one mail.mail per recipient group (portal customer vs internal user) so that
-        # each gets its own link; the status message itself is posted once.
-        mails = self._status_mails()
-        self.assertEqual(len(mails.mail_message_id), 1, 'a single status message')
-        self.assertEqual(mails.recipient_ids, recipients)
-        self.assertEqual(len(mails.recipient_ids), len(mails), 'each recipient mailed exactly once')
-        self.assertTrue(all(stage_name in subject for subject in mails.mapped('subject')))
-        return mails
-
     def test_one_mail_per_stage_change_to_customer_and_assignee(self):
         with self.mock_mail_gateway():
             self.ticket.stage_id = self.stage_progress
             self.flush_tracking()
-        mails = self._assert_one_status_message(self.customer | self.agent.partner_id, 'In Progress')
-        subject = mails[0].subject
-        self.assertIn(self.ticket.number, subject)
-        self.assertIn(self.ticket.name, mails[0].body_html)
-        # each recipient gets its own link: portal (with token) for the customer, backend for the agent
-        self.assertSentEmail(self.env.user.partner_id, [self.customer], subject=subject)
-        self.assertSentEmail(self.env.user.partner_id, [self.agent.partner_id], subject=subject)
-        customer_body = next(m['body'] for m in self._mails if self.customer.email in str(m['email_to']))
-        agent_body = next(m['body'] for m in self._mails if self.agent.email in str(m['email_to']))
-        self.assertIn('access_token=', customer_body)
-        self.assertNotIn('access_token=', agent_body)
-        self.assertIn(f'res_id={self.ticket.id}', agent_body)
+            mails = self._status_mails()
+            self.assertEqual(len(mails), 1)
+            self.assertEqual(mails.state, 'outgoing', 'queued, not sent inside the write')
+            mails.send()
+        self.assertEqual(mails.recipient_ids, self.customer | self.agent.partner_id)
+        self.assertIn(self.ticket.number, mails.subject)
+        self.assertIn('In Progress', mails.subject)
+        self.assertIn(self.ticket.name, mails.body_html)
+        # one link for both: /mail/view sends the customer to the portal (token) and agents to the backend
+        self.assertIn(f'/mail/view?model=helpdesk.lite.ticket&amp;res_id={self.ticket.id}'
+                      f'&amp;access_token={self.ticket.access_token}', mails.body_html)
+        self.assertTrue(self.ticket.access_token)
+        self.assertSentEmail(self.env.user.partner_id, [self.customer], subject=mails.subject)
+        self.assertSentEmail(self.env.user.partner_id, [self.agent.partner_id], subject=mails.subject)
+        # the mail is logged on the ticket
+        self.assertIn(mails.mail_message_id, self.ticket.message_ids)
 
     def test_no_mail_on_noop_or_on_create(self):
         with self.mock_mail_gateway():
             self.ticket.write({'stage_id': self.ticket.stage_id.id, 'priority': '2'})
             self._create_ticket(partner_id=self.customer.id, stage_id=self.stage_progress.id)
+            # there and back again in one transaction: nothing changed
+            self.ticket.write({'stage_id': self.stage_waiting.id})
+            self.ticket.write({'stage_id': self.stage_new.id})
             self.flush_tracking()
         self.assertFalse(self._status_mails())
 
@@ -55,7 +52,19 @@ class TestStageNotifications(HelpdeskLiteCommon):
             self.ticket.write({'stage_id': self.stage_progress.id})
             self.ticket.write({'stage_id': self.stage_waiting.id})
             self.flush_tracking()
-        self._assert_one_status_message(self.customer | self.agent.partner_id, 'Waiting')
+        mails = self._status_mails()
+        self.assertEqual(len(mails), 1)
+        self.assertIn('Waiting', mails.subject)
+
+    def test_batch_stage_change_one_mail_per_ticket(self):
+        tickets = self.ticket | self._create_ticket(partner_id=self.other_customer.id)
+        with self.mock_mail_gateway():
+            tickets.write({'stage_id': self.stage_progress.id})
+            self.flush_tracking()
+        mails = self._status_mails()
+        self.assertEqual(len(mails), 2)
+        self.assertEqual(set(mails.mapped('res_id')), set(tickets.ids))
+        self.assertEqual(mails.filtered(lambda m: m.res_id == tickets[1].id).recipient_ids, self.other_customer)
 
     def test_stage_template_overrides_default(self):
         template = self.env['mail.template'].create({
@@ -71,7 +80,7 @@ class TestStageNotifications(HelpdeskLiteCommon):
         self.assertEqual(mails.recipient_ids, self.customer)
         self.assertFalse(self._status_mails())
 
-    @mute_logger('odoo.addons.mail.models.mail_mail', 'odoo.models.unlink')
+    @mute_logger('odoo.addons.mail.models.mail_mail')
     def test_smtp_failure_keeps_stage_change(self):
         def _raise(*args, **kwargs):
             raise MailDeliveryException('SMTP down')
@@ -79,10 +88,11 @@ class TestStageNotifications(HelpdeskLiteCommon):
             self.send_email_mocked.side_effect = _raise
             self.ticket.stage_id = self.stage_progress
             self.flush_tracking()
-            mails = self._new_mails
+            mails = self._status_mails()
+            mails.send(raise_exception=False)
         self.assertEqual(self.ticket.stage_id, self.stage_progress)
-        self.assertTrue(mails)
-        self.assertEqual(set(mails.exists().mapped('state')), {'exception'})
+        self.assertEqual(mails.state, 'exception')
+        self.assertIn('SMTP down', mails.failure_reason)
 
     def test_internal_note_stays_inside(self):
         with self.mock_mail_gateway():
@@ -93,3 +103,33 @@ class TestStageNotifications(HelpdeskLiteCommon):
             self.ticket.with_user(self.agent).message_post(
                 body='public answer', message_type='comment', subtype_xmlid='mail.mt_comment')
         self.assertSentEmail(self.agent.partner_id, [self.customer])
+
+
+@tagged('post_install', '-at_install')
+class TestAssignmentNotifications(HelpdeskLiteCommon):
+
+    def test_single_ticket_uses_odoo_assignment_mail(self):
+        self.agent.notification_type = 'email'
+        with self.mock_mail_gateway():
+            ticket = self._create_ticket(user_id=self.agent.id)
+        self.assertIn(self.agent.partner_id, ticket.message_partner_ids, 'assignee follows')
+        self.assertSentEmail(self.env.user.partner_id, [self.agent.partner_id],
+                             subject=f'You have been assigned to {ticket.display_name}')
+
+    def test_batch_create_sends_one_digest_per_assignee(self):
+        self.agent.notification_type = 'email'
+        self.agent2.notification_type = 'email'
+        with self.mock_mail_gateway():
+            tickets = self.Ticket.create(
+                [{'name': f'Batch {i}', 'user_id': self.agent.id} for i in range(3)]
+                + [{'name': 'Batch other', 'user_id': self.agent2.id}, {'name': 'Nobody'}])
+        self.assertTrue(all(t.user_id.partner_id in t.message_partner_ids for t in tickets[:4]))
+        agent_mails = [m for m in self._mails if self.agent.email in str(m['email_to'])]
+        self.assertEqual(len(agent_mails), 1)
+        self.assertEqual(agent_mails[0]['subject'], 'You have been assigned 3 tickets')
+        for ticket in tickets[:3]:
+            self.assertIn(ticket.display_name, agent_mails[0]['body'])
+        self.assertNotIn(tickets[3].display_name, agent_mails[0]['body'])
+        agent2_mails = [m for m in self._mails if self.agent2.email in str(m['email_to'])]
+        self.assertEqual(len(agent2_mails), 1)
+        self.assertIn(tickets[3].display_name, agent2_mails[0]['body'])
