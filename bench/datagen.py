@@ -195,7 +195,7 @@ def insert_tickets(env, fx, count, *, partners=None, agents=None, open_ratio=0.0
                 (%(category_ids)s::int[])[g.cat],
                 (%(stage_ids)s::int[])[g.si], (%(stage_lc)s::varchar[])[g.si], (%(stage_closing)s::bool[])[g.si],
                 CASE WHEN (%(stage_closing)s::bool[])[g.si]
-                     THEN LEAST(g.created + make_interval(hours => (1 + mod((g.n * 7), 240))::int),
+                     THEN LEAST(g.created + make_interval(hours => (1 + mod((g.n * 7), 72))::int),
                                 now() at time zone 'UTC') END,
                 0,
                 g.created + CASE g.prio WHEN '3' THEN interval '4 hours' WHEN '2' THEN interval '1 day'
@@ -248,7 +248,8 @@ def insert_tickets(env, fx, count, *, partners=None, agents=None, open_ratio=0.0
 
 
 def _extra_columns(env):
-    """Constant values for stored columns that other modules add and that have a default."""
+    """Values for the stored columns that other modules add and that have a default: the default
+    itself, except for dates, whose default is "now" at creation: the ticket's creation date."""
     Ticket = env[TICKET]
     columns, values = [], []
     missing = [f for f in Ticket._fields.values()
@@ -257,7 +258,12 @@ def _extra_columns(env):
     for f in missing:
         if f.name in defaults and defaults[f.name] not in (None, False):
             columns.append(SQL.identifier(f.name))
-            values.append(SQL("%s", f.convert_to_column_insert(defaults[f.name], Ticket)))
+            if f.type == 'datetime':
+                values.append(SQL("g.created"))
+            elif f.type == 'date':
+                values.append(SQL("g.created::date"))
+            else:
+                values.append(SQL("%s", f.convert_to_column_insert(defaults[f.name], Ticket)))
     if not columns:
         return {'extra_columns': SQL(), 'extra_values': SQL()}
     return {'extra_columns': SQL(", %s", SQL(", ").join(columns)),

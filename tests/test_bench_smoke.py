@@ -21,9 +21,9 @@ class TestBenchSmoke(TransactionCase):
                 self.assertGreater(result['queries'], 0)
                 self.assertEqual(result['queries_min'], result['queries_max'])
                 self.assertEqual(len(result['time_ms']['all']), 1)
-                if scenario.items(scenario.smoke_size):
-                    self.assertEqual(result['per_item']['queries'],
-                                     round(result['queries'] / scenario.smoke_size, 2))
+                if result['items']:
+                    self.assertEqual(result['items'], scenario.items(scenario.smoke_size))
+                    self.assertEqual(result['per_item']['queries'], round(result['queries'] / result['items'], 2))
         # prepared data lives in a savepoint rolled back after each scenario
         self.assertFalse(self.env['res.users'].search([('login', '=like', 'bench_agent_%')]))
         table = harness.markdown_table([result])
