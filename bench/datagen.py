@@ -101,7 +101,7 @@ class BulkTickets:
 
 
 def insert_tickets(env, fx, count, *, partners=None, agents=None, open_ratio=0.05, followers=True,
-                   messages=False, days=730):
+                   messages=False, days=730, complete='open'):
     """Insert ``count`` tickets with one SQL statement and return their id range.
 
     Realistic shape: ids grow with the creation date over ``days`` days; the newest ``open_ratio`` of
@@ -111,6 +111,11 @@ def insert_tickets(env, fx, count, *, partners=None, agents=None, open_ratio=0.0
     customers, spread evenly over time (not in blocks). With ``followers`` the
     customer and the assignee follow each ticket with their default subtypes, as after a real email
     or assignment; with ``messages`` each ticket gets its "Ticket created" log message.
+
+    Stored computed columns that other modules add (SLA deadlines and status, working hours...) are
+    computed by the ORM, which costs 1-2 ms per ticket: ``complete='open'`` (default) does it for
+    the open tickets only (what the default views show), ``'all'`` for every ticket, ``'none'``
+    leaves them empty.
     """
     if count <= 0:
         return BulkTickets(0, -1, 0)
@@ -243,7 +248,8 @@ def insert_tickets(env, fx, count, *, partners=None, agents=None, open_ratio=0.0
     if messages:
         _insert_creation_messages(env, bulk)
     env.invalidate_all()
-    _complete_columns(env, bulk)
+    if complete != 'none':
+        _complete_columns(env, bulk, open_only=complete == 'open')
     return bulk
 
 
@@ -270,14 +276,20 @@ def _extra_columns(env):
             'extra_values': SQL(", %s", SQL(", ").join(values))}
 
 
-def _complete_columns(env, bulk, batch=10000):
+def _complete_columns(env, bulk, open_only=True, batch=10000):
     """Compute, with the ORM, the stored computed fields that the SQL insert does not know about."""
     Ticket = env[TICKET]
     to_compute = [f for f in Ticket._fields.values()
                   if f.store and f.column_type and f.compute and f.name not in FILLED_COLUMNS]
     if not to_compute:
         return
-    for ids in split_every(batch, range(bulk.first_id, bulk.last_id + 1), list):
+    if open_only:
+        env.cr.execute(SQL("SELECT id FROM helpdesk_lite_ticket WHERE id BETWEEN %s AND %s AND NOT is_closed "
+                           "ORDER BY id", bulk.first_id, bulk.last_id))
+        all_ids = [row[0] for row in env.cr.fetchall()]
+    else:
+        all_ids = range(bulk.first_id, bulk.last_id + 1)
+    for ids in split_every(batch, all_ids, list):
         records = Ticket.browse(ids)
         for f in to_compute:
             env.add_to_compute(f, records)

@@ -13,7 +13,7 @@ def prepare(env, size):
     # 2 x `size` tickets over two years, half of them for the company and its contacts: as in real
     # life the customer's tickets are spread over the whole table, between other customers' tickets.
     others = (fx.customers - contacts)[:len(contacts)]
-    datagen.insert_tickets(env, fx, 2 * size, partners=contacts.ids + others.ids)
+    datagen.insert_tickets(env, fx, 2 * size, partners=contacts.ids + others.ids, complete='none')
     ctx = webclient.web_context(env, fx.agent)
     return {'partner': company.with_user(fx.agent).with_context(ctx)}
 
