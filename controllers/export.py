@@ -9,11 +9,12 @@ _logger = logging.getLogger(__name__)
 class HelpdeskLiteExport(http.Controller):
 
     @http.route('/helpdesk_lite/export/tickets.csv', type='http', auth='user', methods=['GET'], readonly=True)
-    def export_tickets_csv(self, export_id=None, ids=None, bom='1', **kwargs):
+    def export_tickets_csv(self, export_id=None, ids=None, bom='1', header='labels', **kwargs):
         """Stream the tickets as CSV (managers only).
 
         ``export_id``: an export prepared by the "Export Tickets CSV" action (only its creator can use it);
-        ``ids``: comma-separated ticket ids; neither: every ticket the manager can read. A GET without side
+        ``ids``: comma-separated ticket ids; neither: every ticket the manager can read. ``header=technical``
+        titles the columns with field names instead of labels. A GET without side
         effects, so no CSRF token is needed; the download is bound to the session's user and rights.
         """
         Export = request.env['helpdesk.lite.ticket.export']
@@ -40,12 +41,14 @@ class HelpdeskLiteExport(http.Controller):
         # of its own, as the same user with the same context (language for the labels).
         registry, uid, context = request.env.registry, request.env.uid, dict(request.env.context)
         with_bom = bom not in ('0', 'false', 'False')
+        technical = header == 'technical'
 
         def stream():
             with registry.cursor(readonly=True) as cr:
                 env = api.Environment(cr, uid, context)
                 try:
-                    yield from env['helpdesk.lite.ticket.export']._csv_chunks(ticket_ids, bom=with_bom)
+                    yield from env['helpdesk.lite.ticket.export']._csv_chunks(
+                        ticket_ids, bom=with_bom, technical=technical)
                 except Exception:
                     # Headers are already sent: the client sees a truncated file; say why in the log.
                     _logger.exception('Helpdesk Lite CSV export of %s tickets failed', len(ticket_ids))

@@ -1,6 +1,8 @@
 from odoo import http
 from odoo.http import request
 
+from .portal import page_title
+
 # Autocomplete answers few results; the full search page shows more.
 AUTOCOMPLETE_LIMIT = 8
 SEARCH_PAGE_LIMIT = 30
@@ -17,7 +19,14 @@ class HelpdeskLiteHelpCenter(http.Controller):
     """
 
     def _help_values(self, **values):
+        if values.get('title'):
+            values['title'] = page_title(values['title'])
         return dict(values, submit_url='/helpdesk/submit')
+
+    def _not_found(self):
+        """Unknown or unpublished group or page: a helpful page (search box, way back), status 404."""
+        return request.render('helpdesk_lite.help_not_found', self._help_values(
+            title=request.env._('Help page not available')), status=404)
 
     def _visible_page(self, page_id):
         page = request.env['helpdesk.lite.help.page'].search([('id', '=', page_id)], limit=1)
@@ -55,7 +64,7 @@ class HelpdeskLiteHelpCenter(http.Controller):
     def help_group(self, group_slug, **kwargs):
         group = request.env['helpdesk.lite.help.group'].search([('slug', '=', group_slug)], limit=1)
         if not group:
-            raise request.not_found()
+            return self._not_found()
         pages = request.env['helpdesk.lite.help.page'].search([('group_id', '=', group.id)])
         return request.render('helpdesk_lite.help_group', self._help_values(
             group=group, pages=pages, title=group.name))
@@ -69,7 +78,7 @@ class HelpdeskLiteHelpCenter(http.Controller):
             redirect = request.env['helpdesk.lite.help.redirect'].sudo().search([('slug', '=', page_slug)], limit=1)
             page = Page.search([('id', '=', redirect.page_id.id)], limit=1) if redirect else Page
             if not page:
-                raise request.not_found()
+                return self._not_found()
             return request.redirect(page.url, code=301)
         if page.group_id.slug != group_slug:
             return request.redirect(page.url, code=301)

@@ -31,6 +31,11 @@ FORM_LIMITS = {
 }
 
 
+def page_title(name):
+    """Browser tab title of our public and portal pages: "<page> | <company>"."""
+    return f'{name} | {request.env.company.name}'
+
+
 class HelpdeskLiteCustomerPortal(CustomerPortal):
 
     # ------------------------------------------------------------------------
@@ -99,6 +104,7 @@ class HelpdeskLiteCustomerPortal(CustomerPortal):
         values = self._prepare_portal_layout_values()
         values.update({
             'page_name': 'helpdesk_lite_tickets',
+            'title': page_title(request.env._('My Tickets')),
             'default_url': '/my/helpdesk',
             'tickets_count': count,
             'grouped_tickets': grouped_tickets,
@@ -140,6 +146,7 @@ class HelpdeskLiteCustomerPortal(CustomerPortal):
         values = self._prepare_portal_layout_values()
         values.update({
             'page_name': 'helpdesk_lite_ticket_new',
+            'title': page_title(request.env._('New Ticket')),
             'categories': Ticket._portal_available_categories(),
             'form': post,
             'errors': errors,
@@ -176,6 +183,7 @@ class HelpdeskLiteCustomerPortal(CustomerPortal):
     def _helpdesk_lite_render_ticket(self, ticket_sudo, access_token=None, error_message=None, **kw):
         values = {
             'page_name': 'helpdesk_lite_ticket',
+            'title': page_title(f'{ticket_sudo.number} {ticket_sudo.name}'),
             'ticket': ticket_sudo,
             'actions': ticket_sudo._portal_available_actions(),
             'rating': ticket_sudo._portal_rating(),
@@ -186,7 +194,7 @@ class HelpdeskLiteCustomerPortal(CustomerPortal):
             'helpdesk_error': error_message,
         }
         if not request.env.user._is_public():
-            values.update(self._prepare_portal_layout_values(), page_name='helpdesk_lite_ticket')
+            values.update(self._prepare_portal_layout_values(), page_name='helpdesk_lite_ticket', title=values['title'])
         values = self._get_page_view_values(ticket_sudo, access_token, values, SESSION_HISTORY, False, **kw)
         # the portal chatter reads and posts with the ticket's token, as Odoo's own portal pages do
         values['token'] = ticket_sudo._portal_ensure_token()
@@ -198,9 +206,9 @@ class HelpdeskLiteCustomerPortal(CustomerPortal):
         if not ticket_sudo:
             raise request.not_found()
         if report_type in ('html', 'pdf'):
-            # The ticket PDF shows the public conversation only: safe to hand to the customer.
+            # The customer's copy: their request and the public conversation, no internal details.
             return self._show_report(model=ticket_sudo, report_type=report_type,
-                                     report_ref='helpdesk_lite.action_report_ticket', download=download)
+                                     report_ref='helpdesk_lite.action_report_ticket_customer', download=download)
         return self._helpdesk_lite_render_ticket(ticket_sudo, access_token, **kw)
 
     def _helpdesk_lite_requester(self, ticket_sudo):
@@ -248,7 +256,8 @@ class HelpdeskLitePublic(http.Controller):
         Ticket = request.env[TICKET]
         errors, status = {}, 200
         if request.httprequest.method == 'POST':
-            result = Ticket._public_submit(post, request.httprequest.remote_addr)
+            result = Ticket._public_submit(
+                post, request.httprequest.remote_addr, request.httprequest.files.getlist('attachments'))
             if result['status'] in ('created', 'spam'):
                 request.session[SESSION_SUBMITTED] = result['ticket'].number or ''
                 return request.redirect('/helpdesk/submit/thanks')
@@ -258,6 +267,7 @@ class HelpdeskLitePublic(http.Controller):
             else:
                 errors, status = result['errors'], 400
         values = {
+            'title': page_title(request.env._('Submit a Ticket')),
             'categories': Ticket._portal_available_categories(),
             'form': post,
             'errors': errors,
@@ -272,7 +282,8 @@ class HelpdeskLitePublic(http.Controller):
         number = request.session.pop(SESSION_SUBMITTED, None)
         if number is None:
             return request.redirect('/helpdesk/submit')
-        return request.render('helpdesk_lite.public_submit_thanks', {'number': number})
+        return request.render('helpdesk_lite.public_submit_thanks', {
+            'number': number, 'title': page_title(request.env._('Thank you'))})
 
     # ------------------------------------------------------------------------
     # /helpdesk/rate: links in the closing mail. GET only shows a form; the POST rates.
@@ -285,7 +296,7 @@ class HelpdeskLitePublic(http.Controller):
             raise request.not_found()
         return request.render('helpdesk_lite.rating_confirm', {
             'rating': rating, 'ticket': ticket, 'token': token, 'rate': rate if 1 <= rate <= 5 else 0,
-            'limits': FORM_LIMITS})
+            'limits': FORM_LIMITS, 'title': page_title(request.env._('Rate our support'))})
 
     @http.route('/helpdesk/rate/<string:token>/submit', type='http', auth='public', methods=['POST'],
                 website=True, sitemap=False)
@@ -299,7 +310,8 @@ class HelpdeskLitePublic(http.Controller):
             return request.render('helpdesk_lite.rating_confirm', {
                 'rating': rating, 'ticket': ticket, 'token': token, 'rate': 0, 'error': error.args[0],
                 'feedback': feedback, 'limits': FORM_LIMITS}, status=400)
-        return request.render('helpdesk_lite.rating_done', {'rating': rating, 'ticket': ticket})
+        return request.render('helpdesk_lite.rating_done', {
+            'rating': rating, 'ticket': ticket, 'title': page_title(request.env._('Thank you'))})
 
 
 class HelpdeskLiteThreadController(ThreadController):

@@ -191,11 +191,27 @@ class HelpdeskLiteTicket(models.Model):
             elif len(contact_name) > PORTAL_NAME_MAX:
                 errors['partner_name'] = self.env._('The name is too long (%(max)s characters at most).',
                                                     max=PORTAL_NAME_MAX)
-            normalized = tools.email_normalize(email) if len(email) <= PORTAL_EMAIL_MAX else False
-            if not normalized or len(tools.email_split(email)) != 1:
-                errors['partner_email'] = self.env._('Please enter a valid email address.')
+            normalized = self._portal_normalize_email(email)
+            if not normalized:
+                errors['partner_email'] = self.env._(
+                    'Please enter a valid email address, e.g. maria@example.com: we send the answer there.')
             vals.update(partner_name=contact_name, partner_email=normalized or email)
         return vals, errors
+
+    @api.model
+    def _portal_normalize_email(self, email):
+        """The address typed in a form, normalized, or False unless it is exactly one plain address.
+
+        ``email_normalize`` alone is lenient: it turns "maria@@example" into "@example" and "a b@x.com"
+        into "b@x.com"; a requester would never get our answer."""
+        email = (email or '').strip()
+        if not email or len(email) > PORTAL_EMAIL_MAX or not tools.single_email_re.match(email):
+            return False
+        local, _at, domain = email.rpartition('@')
+        if '..' in email or '.' not in domain or domain.startswith(('.', '-')) or not local:
+            return False
+        normalized = tools.email_normalize(email)
+        return normalized if normalized and normalized == email.lower() else False
 
     @api.model
     def _portal_validate_attachments(self, files):
@@ -220,10 +236,15 @@ class HelpdeskLiteTicket(models.Model):
                 return [], self.env._('"%(name)s" is empty.', name=name)
             extension = name.rpartition('.')[2].lower() if '.' in name else ''
             allowed = PORTAL_ATTACHMENT_TYPES.get(extension)
-            if not allowed or guess_mimetype(data) not in allowed:
+            if not allowed:
                 return [], self.env._(
                     '"%(name)s" is not an accepted file type (accepted: %(types)s).',
                     name=name, types=', '.join(sorted(PORTAL_ATTACHMENT_TYPES)))
+            if guess_mimetype(data) not in allowed:
+                return [], self.env._(
+                    '"%(name)s" was refused: its content is not a .%(extension)s file (the file name says '
+                    '.%(extension)s, the content does not match). Please attach the original file.',
+                    name=name, extension=extension)
             attachments.append((name, data))
         return attachments, None
 
@@ -241,7 +262,7 @@ class HelpdeskLiteTicket(models.Model):
         return ticket.sudo(False)
 
     @api.model
-    def _public_submit(self, post, remote_addr):
+    def _public_submit(self, post, remote_addr, files=()):
         """Public web form (no login). Returns ``{'status': ..., 'ticket': ..., 'errors': ...}`` with
         status ``created``, ``invalid``, ``rate_limited`` or ``spam``.
 
@@ -254,6 +275,9 @@ class HelpdeskLiteTicket(models.Model):
         user = self.env.user
         logged_in = not user._is_public()
         vals, errors = self._portal_validate_submission(post, with_contact=not logged_in)
+        attachments, attachment_error = self._portal_validate_attachments(files)
+        if attachment_error:
+            errors['attachments'] = attachment_error
         if errors:
             return {'status': 'invalid', 'ticket': self.browse(), 'errors': errors}
         if logged_in:
@@ -272,6 +296,9 @@ class HelpdeskLiteTicket(models.Model):
         ticket = self.sudo().with_context(mail_create_nosubscribe=True).create(vals)
         if partner:
             ticket.message_subscribe(partner_ids=partner.ids)
+        if attachments:
+            ticket._portal_post_as_requester(
+                partner, Markup('<p>%s</p>') % self.env._('Files sent with the request.'), attachments=attachments)
         return {'status': 'created', 'ticket': ticket, 'errors': {}}
 
     @api.model

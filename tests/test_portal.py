@@ -534,7 +534,7 @@ class TestPortalCreate(HelpdeskLitePortalCase):
                'image/svg+xml')], 'not an accepted file type'),
             ([('page.html', b'<html><script>alert(1)</script></html>', 'text/html')], 'not an accepted file type'),
             # the name says PNG, the content is not
-            ([('fake.png', b'MZ\x90\x00 not a png', 'image/png')], 'not an accepted file type'),
+            ([('fake.png', b'MZ\x90\x00 not a png', 'image/png')], 'its content is not a .png file'),
             ([('big.txt', b'a' * (1024 * 1024 + 1), 'text/plain')], 'is too large'),
             ([(f'f{i}.txt', b'hello', 'text/plain') for i in range(3)], '2 files at most'),
         ]

@@ -292,6 +292,7 @@ class TestTicketCsvExport(HelpdeskLiteCommon):
         cls.Export = cls.env['helpdesk.lite.ticket.export']
 
     def _export(self, user, tickets, **kwargs):
+        kwargs.setdefault('technical', True)
         return b''.join(self.Export.with_user(user)._csv_chunks(tickets.ids, **kwargs))
 
     def test_csv_round_trip(self):
@@ -408,9 +409,9 @@ class TestTicketCsvExportRoute(HttpCase, HelpdeskLiteCommon):
         self.assertIn('attachment', response.headers['Content-Disposition'])
         self.assertNotIn('Content-Length', response.headers, 'streamed, not built in memory')
         rows = _csv_rows(response.content)
-        self.assertEqual([(r['name'], r['partner_name']) for r in rows],
+        self.assertEqual([(r['Title'], r['Requester Name']) for r in rows],
                          [('Route, "one"', 'Ζωή'), ('Route two\nsecond line', '')])
-        response = self.url_open(f'{self.url}?ids={self.tickets[1].id}&bom=0')
+        response = self.url_open(f'{self.url}?ids={self.tickets[1].id}&bom=0&header=technical')
         self.assertEqual([r['id'] for r in _csv_rows(response.content)], [str(self.tickets[1].id)])
 
     @mute_logger('odoo.http')

@@ -17,6 +17,8 @@ SKIPPED_FIELDS = {'color', 'display_name', 'duration_tracking', 'my_activity_dat
 # Non-stored values that still belong in an export.
 EXTRA_FIELDS = ('is_overdue', 'age_days', 'rating_last_value')
 LEADING_FIELDS = ('id', 'number', 'name')
+# 0 means "no value" here (no rating yet): an empty cell, not a 0 that spreadsheets would average.
+EMPTY_WHEN_ZERO = {'rating_last_value'}
 TRAILING_FIELDS = ('rating_last_value',)
 # Text cells starting with these are read as formulas by spreadsheets (CSV injection): such cells get a
 # leading apostrophe, as OWASP recommends. Ticket titles and descriptions come from customers.
@@ -31,8 +33,9 @@ class HelpdeskLiteTicketExport(models.TransientModel):
 
     CSV format: UTF-8 with a byte-order mark (so that Excel reads non-Latin text right; Python reads it
     with ``encoding='utf-8-sig'``), RFC 4180 quoting and CRLF line ends, one header row of technical field
-    names. Selections and many2one fields give their human-readable label in the ``<field>`` column and
-    their stored key / database id in ``<field>.value`` / ``<field>.id``. Datetimes are ISO 8601 in UTC
+    labels in the user's language (``technical``: field names, for re-import). Selections and many2one
+    fields give their human-readable label in the ``<field>`` column and their stored key / database id in
+    ``<field>.value`` / ``<field>.id`` ("Assignee (ID)" with labels). No rating is an empty cell. Datetimes are ISO 8601 in UTC
     (``2025-01-31T14:05:00Z``), dates ISO 8601, booleans ``true``/``false``, HTML as plain text.
     """
     _name = 'helpdesk.lite.ticket.export'
@@ -113,15 +116,26 @@ class HelpdeskLiteTicketExport(models.TransientModel):
             [name for name in TRAILING_FIELDS if name in names]
 
     @api.model
-    def _get_header(self, field_names):
+    def _get_header(self, field_names, technical=False):
+        """Column titles: the fields' labels in the user's language ("Assignee", "Assignee (ID)"), or with
+        ``technical`` the field names ("user_id", "user_id.id") for re-import and scripts."""
         fields_ = self.env['helpdesk.lite.ticket']._fields
         header = []
         for name in field_names:
-            header.append(name)
-            if fields_[name].type == 'many2one':
-                header.append(f'{name}.id')
-            elif fields_[name].type == 'selection':
-                header.append(f'{name}.value')
+            field = fields_[name]
+            suffix = {'many2one': ('.id', self.env._('ID')), 'selection': ('.value', self.env._('Value'))}.get(
+                field.type)
+            if technical:
+                header += [name] + ([f'{name}{suffix[0]}'] if suffix else [])
+                continue
+            label = field._description_string(self.env)
+            header += [label] + ([f'{label} ({suffix[1]})'] if suffix else [])
+        if not technical:
+            # two fields may share a label: tell them apart by their field name
+            counts = {title: header.count(title) for title in header}
+            names = [name for name in field_names for _column in
+                     range(2 if fields_[name].type in ('many2one', 'selection') else 1)]
+            header = [f'{title} [{name}]' if counts[title] > 1 else title for title, name in zip(header, names)]
         return header
 
     @api.model
@@ -140,6 +154,8 @@ class HelpdeskLiteTicketExport(models.TransientModel):
                 row.append(value.isoformat(timespec='seconds') + 'Z' if value else '')
             elif field.type == 'date':
                 row.append(value.isoformat() if value else '')
+            elif name in EMPTY_WHEN_ZERO and not value:
+                row.append('')
             elif field.type == 'float' and float_digits.get(name) is not None:
                 row.append(float_repr(value or 0.0, float_digits[name]))
             elif field.type in ('integer', 'float', 'monetary'):
@@ -150,7 +166,7 @@ class HelpdeskLiteTicketExport(models.TransientModel):
         return row
 
     @api.model
-    def _csv_chunks(self, ticket_ids, bom=True):
+    def _csv_chunks(self, ticket_ids, bom=True, technical=False):
         """Yield the CSV as UTF-8 byte chunks, reading ``ticket_ids`` in batches of ``_chunk_size``
         and emptying the ORM cache after each batch, so memory stays flat whatever the count."""
         self._check_export_access()
@@ -173,7 +189,7 @@ class HelpdeskLiteTicketExport(models.TransientModel):
             buffer.truncate()
             return data
 
-        writer.writerow(self._get_header(field_names))
+        writer.writerow(self._get_header(field_names, technical=technical))
         yield (b'\xef\xbb\xbf' if bom else b'') + flush()
         for ids in split_every(self._chunk_size, ticket_ids):
             # read() checks access and record rules again, and fetches the batch in a few queries.
