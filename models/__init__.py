@@ -19,3 +19,4 @@ from . import helpdesk_lite_sla_breach
 from . import helpdesk_lite_ticket_portal
 from . import helpdesk_lite_submit_log
 from . import helpdesk_lite_demo
+from . import helpdesk_lite_ticket_wording

@@ -31,3 +31,11 @@ class ReportHelpdeskLiteTicket(models.AbstractModel):
             and not m.is_internal and m.subtype_id and not m.subtype_id.internal
             and not is_html_empty(m.body)
         ).sorted(lambda m: (m.date, m.id))
+
+
+class ReportHelpdeskLiteTicketCustomer(models.AbstractModel):
+    """Values of the customer's copy of a ticket (helpdesk_lite.report_ticket_customer), the PDF of the
+    portal: the same public conversation, without the agent PDF's internal details."""
+    _name = 'report.helpdesk_lite.report_ticket_customer'
+    _inherit = 'report.helpdesk_lite.report_ticket'
+    _description = 'Helpdesk Ticket Report (customer copy)'
