@@ -7,12 +7,33 @@ DB=${DB:-helpdesk_lite}
 HTTP_PORT=${HTTP_PORT:-8069}
 setup_all
 
+# Install or update with a progress line: Odoo logs "Loading module <name> (<i>/<n>)" for each module it
+# installs; the full log stays in $STATE/dev-install.log.
+run_with_progress() {
+    local what=$1; shift
+    local install_log=$STATE/dev-install.log start=$SECONDS line pid rc
+    odoo_bin "$@" --stop-after-init --log-level=info > "$install_log" 2>&1 &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        line=$(grep -oE 'Loading module [a-z0-9_]+ \([0-9]+/[0-9]+\)|loading demo|Modules loaded' "$install_log" | tail -1)
+        printf '\r[helpdesk_lite] %s: %-45s %3d s ' "$what" "${line:-starting Odoo}" $((SECONDS - start)) >&2
+        sleep 2
+    done
+    wait "$pid" && rc=0 || rc=$?
+    printf '\n' >&2
+    if [ "$rc" != 0 ] || grep -qE ' (ERROR|CRITICAL) ' "$install_log"; then
+        grep -E ' (ERROR|CRITICAL) |Traceback' -A20 "$install_log" | head -60 >&2
+        die "$what failed (exit $rc); full log: $install_log"
+    fi
+    log "$what done in $((SECONDS - start)) s"
+}
+
 if psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname='$DB'" | grep -q 1; then
     log "Database $DB exists: updating helpdesk_lite"
-    odoo_bin -d "$DB" -u helpdesk_lite --stop-after-init --log-level=warn
+    run_with_progress "Updating $DB" -d "$DB" -u helpdesk_lite
 else
-    log "Creating database $DB with helpdesk_lite and demo data (about a minute)"
-    odoo_bin -d "$DB" -i helpdesk_lite --stop-after-init --log-level=warn
+    log "Creating database $DB with helpdesk_lite and demo data (2 to 3 minutes on a laptop; longer on a busy machine)"
+    run_with_progress "Creating $DB" -d "$DB" -i helpdesk_lite
 fi
 
 cleanup() { log "Stopping PostgreSQL"; stop_postgres; }
@@ -20,9 +41,15 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 cat <<MSG
 
-  Helpdesk Lite is starting on  http://localhost:$HTTP_PORT/odoo/helpdesk-lite
-  Backend login:  admin / admin      Portal demo login:  portal / portal  (then /my/helpdesk)
-  Public help center: http://localhost:$HTTP_PORT/helpdesk/help   Ctrl-C stops Odoo and PostgreSQL.
+  Helpdesk Lite is starting on  http://localhost:$HTTP_PORT/odoo/helpdesk-lite   (Ctrl-C stops Odoo and PostgreSQL)
+  Demo logins (login / password):
+    admin   / admin     administrator, helpdesk manager
+    manager / manager   Mia Manager, helpdesk manager (reports, configuration)
+    agent   / agent     Sam Agent, agent in Customer Support and Technical Support
+    lena    / lena      Lena Kowalski, agent and leader of Billing & Accounts
+    demo    / demo      Marc Demo, agent and leader of Technical Support
+    portal  / portal    Joel Willis, customer: http://localhost:$HTTP_PORT/my/helpdesk
+  Public pages: http://localhost:$HTTP_PORT/helpdesk/help (help center), http://localhost:$HTTP_PORT/helpdesk/submit
 
 MSG
 odoo_bin -d "$DB" --db-filter="^$DB\$" --http-port="$HTTP_PORT"
