@@ -18,6 +18,7 @@
         'data/base_automation_data.xml',
         'data/helpdesk_lite_sla_data.xml',
         'data/ir_cron_data.xml',
+        'data/ir_config_parameter_data.xml',
         'data/helpdesk_lite_portal_data.xml',
         'views/helpdesk_lite_stage_views.xml',
         'views/helpdesk_lite_category_views.xml',

@@ -38,6 +38,12 @@ def page_title(name):
 
 class HelpdeskLiteCustomerPortal(CustomerPortal):
 
+    @http.route()
+    def home(self, **kw):
+        response = super().home(**kw)
+        response.qcontext.setdefault('title', page_title(request.env._('My Account')))
+        return response
+
     # ------------------------------------------------------------------------
     # /my home counter
     # ------------------------------------------------------------------------

@@ -20,3 +20,6 @@ from . import helpdesk_lite_ticket_portal
 from . import helpdesk_lite_submit_log
 from . import helpdesk_lite_demo
 from . import helpdesk_lite_ticket_wording
+from . import helpdesk_lite_ticket_resolution
+from . import helpdesk_lite_ticket_contact
+from . import helpdesk_lite_ticket_countdown

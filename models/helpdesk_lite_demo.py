@@ -10,12 +10,12 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, models
+from odoo import api, models, tools
 from odoo.tools import SQL
 
 # (created: days ago, UTC hour), xmlid or (name, email) of the requester, title, team, assignee, priority,
 # channel, category, subjects, events [(hours after creation, action, argument)].
-# Actions: customer / agent (public message), note, stage (lifecycle step), customer_close,
+# Actions: customer / agent (public message), customer_file ((text, image of the Odoo source)), note, stage (lifecycle step), customer_close,
 # customer_reopen, rate ((value, feedback)), merge_into (index of the ticket that is kept).
 STORY = [
     ((41, 8.5), 'base.res_partner_2', 'Invoice INV/2025/0042 charged twice', 'billing', 'lena', '2', 'email',
@@ -102,7 +102,8 @@ STORY = [
          (26.0, 'customer_close', None), (26.1, 'rate', (5, 'Perfect.'))]),
     ((7, 10.0), 'base.partner_demo_portal', 'Invoice PDF is blank', 'billing', False, '1', 'portal',
      'category_billing_issues', ['tag_document_request'], [
-         (0.2, 'customer', 'When I download the invoice the PDF has no pages.')]),
+         (0.2, 'customer', 'When I download the invoice the PDF has no pages.'),
+         (0.5, 'customer_file', ('Here is what I see after the download.', 'web/static/img/placeholder.png'))]),
     ((6, 9.0), 'base.res_partner_1', 'Server room printer offline', 'technical', 'demo', '3', 'phone',
      'category_technical_support', ['tag_technical_support'], [
          (0.4, 'note', 'Customer called twice; the technician is on site tomorrow.')]),
@@ -155,6 +156,12 @@ class HelpdeskLiteTicket(models.Model):
                 'user_id': user and ref(USERS[user]).id, 'category_id': category and ref(category).id,
                 'tag_ids': [(6, 0, [ref(tag).id for tag in tags])], 'sla_start_date': start,
             }
+            # the first customer message is the request itself (a form's text, an email's body)
+            first = next((event for event in events if event[1] == 'customer'), None)
+            if first and first[0] <= 1:
+                vals['description'] = Markup('<p>%s</p>') % first[2]
+                if channel != 'email':  # the gateway also posts an email as the first message
+                    events = [event for event in events if event is not first]
             if isinstance(requester, tuple):
                 vals.update(partner_name=requester[0], partner_email=requester[1])
             else:
@@ -176,12 +183,11 @@ class HelpdeskLiteTicket(models.Model):
             ticket._demo_play(when, action, arg, tickets)
         last_dates = {ticket.id: max([start] + [when for when, t, _a, _x in timeline if t == ticket])
                       for ticket, start, _events in created}
-        self.env.flush_all()
-        for ticket_id, when in last_dates.items():
-            self.env.execute_query(SQL("UPDATE helpdesk_lite_ticket SET write_date = %s WHERE id = %s", when, ticket_id))
         # the SLA check records the breaches of the story, as the daily scheduled action would have
         Ticket._cron_check_sla_overdue()
         self.env.flush_all()
+        for ticket_id, when in last_dates.items():
+            self.env.execute_query(SQL("UPDATE helpdesk_lite_ticket SET write_date = %s WHERE id = %s", when, ticket_id))
         self.env.execute_query(SQL("""
             UPDATE helpdesk_lite_sla_breach SET breached_at = LEAST(%s, deadline + interval '1 hour')
              WHERE ticket_id = ANY(%s)""", now, tickets.ids))
@@ -217,11 +223,15 @@ class HelpdeskLiteTicket(models.Model):
                 body=Markup('<p>%s</p>') % arg, date=when,
                 message_type='email' if action == 'customer' and self.channel == 'email' else 'comment',
                 subtype_xmlid='mail.mt_note' if action == 'note' else 'mail.mt_comment', **author)
+        elif action == 'customer_file':
+            with tools.file_open(arg[1], 'rb') as image:
+                self._portal_post_as_requester(
+                    requester, Markup('<p>%s</p>') % arg[0], attachments=[('screenshot.png', image.read())])
         elif action == 'stage':
             self._move_to_lifecycle(('resolved', 'closed') if arg == 'resolved' else (arg,))
         elif action == 'customer_close':
             if self.lifecycle != 'closed':
-                self._portal_action_close(requester)
+                self.with_context(helpdesk_lite_closed_by='customer')._portal_action_close(requester)
         elif action == 'customer_reopen':
             self._portal_action_reopen(requester, arg)
         elif action == 'rate':
@@ -237,7 +247,9 @@ class HelpdeskLiteTicket(models.Model):
     def _demo_fix_clock(self, before, when):
         vals = {}
         if self.is_closed and not before['closed']:
-            vals['closed_date'] = when
+            vals.update(closed_date=when, resolved_date=when)
+        elif self.lifecycle == 'closed' and self.closed_date and self.closed_date > when:
+            vals['closed_date'] = when  # resolved earlier, closed now
         if not self.is_closed and before['closed']:
             vals.update(sla_start_date=when, sla_paused_hours=0.0, sla_paused_since=False)
         if self.stage_id.is_waiting and not self.is_closed and not before['waiting']:

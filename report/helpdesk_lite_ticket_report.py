@@ -4,6 +4,7 @@ from odoo.tools import SQL
 from odoo.addons.rating.models.rating_data import RATING_LIMIT_MIN, RATING_LIMIT_SATISFIED
 
 from ..models.helpdesk_lite_ticket import CHANNEL_SELECTION, PRIORITY_SELECTION
+from ..models.helpdesk_lite_ticket_resolution import CLOSED_BY_SELECTION
 
 WEEKDAY_SELECTION = [
     ('1', 'Monday'), ('2', 'Tuesday'), ('3', 'Wednesday'), ('4', 'Thursday'),
@@ -17,7 +18,8 @@ class HelpdeskLiteTicketReport(models.Model):
 
     Times are measured from the ticket's creation:
     - ``first_response_hours`` / ``resolution_hours``: wall-clock hours until the first public agent
-      reply / until the ticket entered a closing stage (empty while that has not happened);
+      reply / until the ticket was resolved (``resolved_date``: its first Resolved or Closed stage; empty
+      while that has not happened);
     - ``*_work_hours``: the same spans counted in working hours of the ticket's working-time calendar
       (stored on the ticket when the event happens, see ``helpdesk.lite.ticket._compute_work_hours``);
     - SLA met/breached compares the SLA deadline with the closed date, or with now for open tickets:
@@ -40,6 +42,8 @@ class HelpdeskLiteTicketReport(models.Model):
     create_weekday = fields.Selection(WEEKDAY_SELECTION, string='Weekday Created', readonly=True)
     create_hour = fields.Selection(HOUR_SELECTION, string='Hour Created', readonly=True)
     closed_date = fields.Datetime(string='Closed on', readonly=True)
+    resolved_date = fields.Datetime(string='Resolved on', readonly=True)
+    closed_by = fields.Selection(CLOSED_BY_SELECTION, string='Closed By', readonly=True)
     company_id = fields.Many2one('res.company', string='Company', readonly=True)
     team_id = fields.Many2one('helpdesk.lite.team', string='Team', readonly=True)
     category_id = fields.Many2one('helpdesk.lite.category', string='Category', readonly=True)
@@ -71,7 +75,7 @@ class HelpdeskLiteTicketReport(models.Model):
         help='Wall-clock hours from creation to the first public agent reply.')
     resolution_hours = fields.Float(
         string='Resolution (Hours)', digits=(16, 2), aggregator='avg', readonly=True,
-        help='Wall-clock hours from creation to the closing stage.')
+        help='Wall-clock hours from creation to the resolution (Resolved stage, or Closed when skipped).')
     first_response_work_hours = fields.Float(
         string='First Response (Working Hours)', digits=(16, 2), aggregator='avg', readonly=True,
         help="Working hours (working-time calendar of the ticket's team or company) from creation to "
@@ -116,6 +120,8 @@ class HelpdeskLiteTicketReport(models.Model):
                 EXTRACT(ISODOW FROM %(local)s)::int::varchar AS create_weekday,
                 to_char(%(local)s, 'HH24') AS create_hour,
                 t.closed_date AS closed_date,
+                t.resolved_date AS resolved_date,
+                t.closed_by AS closed_by,
                 t.company_id AS company_id,
                 t.team_id AS team_id,
                 t.category_id AS category_id,
@@ -135,7 +141,8 @@ class HelpdeskLiteTicketReport(models.Model):
                     ELSE 'none'
                 END AS sla_result,
                 EXTRACT(EPOCH FROM t.first_response_date - t.create_date) / 3600.0 AS first_response_hours,
-                CASE WHEN t.is_closed THEN EXTRACT(EPOCH FROM t.closed_date - t.create_date) / 3600.0 END
+                CASE WHEN t.is_closed THEN
+                    EXTRACT(EPOCH FROM COALESCE(t.resolved_date, t.closed_date) - t.create_date) / 3600.0 END
                     AS resolution_hours,
                 CASE WHEN t.first_response_date IS NOT NULL THEN t.first_response_work_hours END
                     AS first_response_work_hours,
