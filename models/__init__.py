@@ -23,3 +23,4 @@ from . import helpdesk_lite_ticket_wording
 from . import helpdesk_lite_ticket_resolution
 from . import helpdesk_lite_ticket_contact
 from . import helpdesk_lite_ticket_countdown
+from . import helpdesk_lite_ticket_bulk

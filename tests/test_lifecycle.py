@@ -25,9 +25,12 @@ class TestLifecycle(HelpdeskLiteCommon):
         with self.assertRaisesRegex(UserError, 'internal users'):
             ticket.action_assign(self.portal_user)
         ticket.action_resolve()
-        # no "resolved" stage by default: resolve closes (spec 01's Done)
-        self.assertEqual(ticket.stage_id, self.stage_done)
+        self.assertEqual(ticket.stage_id, self.env.ref('helpdesk_lite.stage_resolved'))
         self.assertTrue(ticket.closed_date)
+        with self.assertRaisesRegex(UserError, 'Already resolved or closed'):
+            ticket.action_resolve()
+        ticket.action_close()
+        self.assertEqual(ticket.stage_id, self.stage_done)
         with self.assertRaisesRegex(UserError, 'Already resolved or closed'):
             ticket.action_resolve()
         with self.assertRaisesRegex(UserError, 'Already closed'):
@@ -43,6 +46,10 @@ class TestLifecycle(HelpdeskLiteCommon):
         self.assertEqual(ticket.reopen_count, 2)
 
     def test_resolved_stage_is_used_when_configured(self):
+        self.env.ref('helpdesk_lite.stage_resolved').active = False
+        ticket = self._create_ticket()
+        ticket.action_resolve()
+        self.assertEqual(ticket.stage_id, self.stage_done, 'without a Resolved stage, resolve closes')
         resolved = self.env['helpdesk.lite.stage'].create({
             'name': 'Resolved', 'sequence': 25, 'lifecycle': 'resolved'})
         ticket = self._create_ticket()

@@ -159,7 +159,7 @@ class TestSlaPolicyChoice(HelpdeskLiteSlaCommon):
         self.assertEqual(policy_of(), self.policy, 'team only')
         self.assertEqual(policy_of(team_id=False), self.default_policy, 'nothing matches: default policy')
         self.assertEqual(policy_of(tag_ids=[Command.link(complaint.id)]), p_team_tag, 'two criteria beat one')
-        self.assertEqual(policy_of(channel='phone'), p_phone, 'the extra condition counts as a criterion')
+        self.assertEqual(policy_of(channel='phone', partner_id=self.customer.id), p_phone, 'the extra condition counts as a criterion')
         self.assertEqual(policy_of(category_id=printers.id), p_category,
                          'a subcategory matches; category is more specific than team')
         self.assertEqual(policy_of(category_id=printers.id, partner_id=vip_contact.id), p_customer,

@@ -17,5 +17,10 @@ class HelpdeskLiteTicketAssign(models.TransientModel):
 
     def action_assign(self):
         self.ensure_one()
-        self.ticket_ids.action_assign(self.user_id)
-        return {'type': 'ir.actions.act_window_close'}
+        result = self.ticket_ids.action_assign(self.user_id)
+        close = {'type': 'ir.actions.act_window_close'}
+        if isinstance(result, dict) and result.get('tag') == 'display_notification':
+            # some tickets were skipped: say which, then close the dialog
+            result['params']['next'] = close
+            return result
+        return close
