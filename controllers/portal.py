@@ -209,12 +209,14 @@ class HelpdeskLiteCustomerPortal(CustomerPortal):
         user = request.env.user
         return ticket_sudo.partner_id if user._is_public() else user.partner_id
 
-    def _helpdesk_lite_portal_action(self, ticket_id, access_token, method, *args, success=None):
+    def _helpdesk_lite_portal_action(self, ticket_id, access_token, action, success=None):
+        """Run ``action(ticket_sudo, requester)`` on the ticket the visitor may act on; a refusal
+        (UserError) shows the ticket page with the reason."""
         ticket_sudo = self._helpdesk_lite_ticket_sudo(ticket_id, access_token)
         if not ticket_sudo:
             raise request.not_found()
         try:
-            getattr(ticket_sudo, method)(self._helpdesk_lite_requester(ticket_sudo), *args)
+            action(ticket_sudo, self._helpdesk_lite_requester(ticket_sudo))
         except UserError as error:
             return self._helpdesk_lite_render_ticket(ticket_sudo, access_token, error_message=error.args[0])
         return request.redirect(self._helpdesk_lite_ticket_url(ticket_sudo, access_token, success=success))
@@ -222,19 +224,22 @@ class HelpdeskLiteCustomerPortal(CustomerPortal):
     @http.route('/my/helpdesk/<int:ticket_id>/close', type='http', auth='public', methods=['POST'], website=True,
                 sitemap=False)
     def portal_helpdesk_ticket_close(self, ticket_id, access_token=None, **kw):
-        return self._helpdesk_lite_portal_action(ticket_id, access_token, '_portal_action_close', success='closed')
+        return self._helpdesk_lite_portal_action(
+            ticket_id, access_token, lambda ticket, requester: ticket._portal_action_close(requester), success='closed')
 
     @http.route('/my/helpdesk/<int:ticket_id>/reopen', type='http', auth='public', methods=['POST'], website=True,
                 sitemap=False)
     def portal_helpdesk_ticket_reopen(self, ticket_id, access_token=None, reason=None, **kw):
         return self._helpdesk_lite_portal_action(
-            ticket_id, access_token, '_portal_action_reopen', reason, success='reopened')
+            ticket_id, access_token, lambda ticket, requester: ticket._portal_action_reopen(requester, reason),
+            success='reopened')
 
     @http.route('/my/helpdesk/<int:ticket_id>/rate', type='http', auth='public', methods=['POST'], website=True,
                 sitemap=False)
     def portal_helpdesk_ticket_rate(self, ticket_id, access_token=None, rate=None, feedback=None, **kw):
         return self._helpdesk_lite_portal_action(
-            ticket_id, access_token, '_portal_rate', rate, feedback, success='rated')
+            ticket_id, access_token, lambda ticket, requester: ticket._portal_rate(requester, rate, feedback),
+            success='rated')
 
 
 class HelpdeskLitePublic(http.Controller):

@@ -4,14 +4,14 @@ from odoo.tools import email_normalize
 
 from .helpdesk_lite_ticket import PRIORITY_SELECTION
 
-# Spec 02's API speaks words for priorities; the model stores '0'..'3'.
+# The API speaks words for priorities; the model stores '0'..'3'.
 API_PRIORITIES = {label.lower(): key for key, label in PRIORITY_SELECTION}
 MAX_SUBJECT = 250
 MAX_DESCRIPTION = 100_000
 
 
 class HelpdeskLiteTicketApi(models.Model):
-    """JSON API of tickets (spec 02 "API Reference"): validation and serialisation live here, the
+    """JSON API of tickets: validation and serialisation live here, the
     controller only parses HTTP. Record rules and access rights of the API key's user apply."""
     _inherit = 'helpdesk.lite.ticket'
 
