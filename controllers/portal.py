@@ -16,9 +16,10 @@ from odoo.http import request
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
 from odoo.addons.portal.controllers.thread import ThreadController
 
+from ..models.helpdesk_lite_ticket import TITLE_MAX_LENGTH
 from ..models.helpdesk_lite_ticket_portal import (
     HONEYPOT_FIELD, PORTAL_DESCRIPTION_MAX, PORTAL_EMAIL_MAX, PORTAL_FEEDBACK_MAX, PORTAL_NAME_MAX,
-    PORTAL_REASON_MAX, PORTAL_STATUS_BADGES, PORTAL_TITLE_MAX,
+    PORTAL_REASON_MAX, PORTAL_STATUS_BADGES,
 )
 
 TICKET = 'helpdesk.lite.ticket'
@@ -26,7 +27,7 @@ SESSION_HISTORY = 'my_helpdesk_lite_tickets_history'
 SESSION_SUBMITTED = 'helpdesk_lite_submitted_number'
 
 FORM_LIMITS = {
-    'title': PORTAL_TITLE_MAX, 'description': PORTAL_DESCRIPTION_MAX, 'name': PORTAL_NAME_MAX,
+    'title': TITLE_MAX_LENGTH, 'description': PORTAL_DESCRIPTION_MAX, 'name': PORTAL_NAME_MAX,
     'email': PORTAL_EMAIL_MAX, 'feedback': PORTAL_FEEDBACK_MAX, 'reason': PORTAL_REASON_MAX,
 }
 
@@ -80,7 +81,7 @@ class HelpdeskLiteCustomerPortal(CustomerPortal):
         sortby = sortby if sortby in sortings else 'newest'
         filterby = filterby if filterby in filters else 'all'
         groupby = groupby if groupby in groupbys else 'none'
-        search = (search or '').strip()[:PORTAL_TITLE_MAX]
+        search = (search or '').strip()[:TITLE_MAX_LENGTH]
 
         group_field = groupbys[groupby].get('field')
         order = sortings[sortby]['order']

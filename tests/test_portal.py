@@ -507,7 +507,7 @@ class TestPortalCreate(HelpdeskLitePortalCase):
         self.assertEqual(response.status_code, 400)
         self.assertIn('Please give your request a title.', response.text)
         self.assertIn('Kept description text', response.text)
-        response = self._submit({'name': 'x' * 201, 'description': 'd'})
+        response = self._submit({'name': 'x' * 251, 'description': 'd'})
         self.assertIn('The title is too long', response.text)
         response = self._submit({'name': 'Kept title', 'description': 'y' * 20_001})
         self.assertIn('The description is too long', response.text)
