@@ -29,11 +29,13 @@ class HelpdeskLiteTicket(models.Model):
     def _sla_now(self):
         # The transaction's timestamp, like closed_date: one instant for a whole write or cron batch.
         return self.env.cr.now().replace(microsecond=0)
+
     sla_policy_id = fields.Many2one(
         'helpdesk.lite.sla.policy', string='SLA Policy', compute='_compute_sla_policy_id', store=True,
         index=True, tracking=True,
         help='The most specific matching policy; chosen again when priority, team, category, subjects or '
              'customer change.')
+
     @api.depends('team_id', 'category_id', 'tag_ids', 'partner_id', 'priority', 'company_id')
     def _compute_sla_policy_id(self):
         matches = self.env['helpdesk.lite.sla.policy']._match_tickets(self)
@@ -55,6 +57,7 @@ class HelpdeskLiteTicket(models.Model):
     sla_response_date = fields.Datetime(
         string='SLA First Response', compute='_compute_sla_response_date', store=True, copy=False,
         help='First public agent reply since the timer started.')
+
     @api.depends('first_response_date', 'last_agent_message_date', 'sla_start_date')
     def _compute_sla_response_date(self):
         for ticket in self:
@@ -79,6 +82,7 @@ class HelpdeskLiteTicket(models.Model):
     sla_at_risk_date = fields.Datetime(
         string='SLA At Risk From', compute='_compute_sla_deadlines', store=True, copy=False,
         help='When the running target reaches the policy\'s "at risk" share.')
+
     @api.depends('sla_policy_id', 'priority', 'sla_start_date', 'sla_paused_hours', 'sla_deadline',
                  'sla_response_date')
     def _compute_sla_deadlines(self):
@@ -153,6 +157,7 @@ class HelpdeskLiteTicket(models.Model):
     sla_status = fields.Selection(
         SLA_STATUS_SELECTION, string='SLA Status', compute='_compute_sla_status', store=True, index=True, copy=False,
         help='Updated on every change of the ticket and by the SLA check (a scheduled action) as time passes.')
+
     @api.depends('sla_response_deadline', 'sla_resolve_deadline', 'sla_response_date', 'sla_at_risk_date',
                  'sla_paused_since', 'is_closed', 'closed_date')
     def _compute_sla_status(self):
@@ -175,6 +180,7 @@ class HelpdeskLiteTicket(models.Model):
     sla_check_date = fields.Datetime(
         string='Next SLA Check', compute='_compute_sla_schedule', store=True, copy=False, index='btree_not_null',
         help='When the SLA check next has something to do for this ticket (at risk, breach to record).')
+
     @api.depends('sla_response_deadline', 'sla_resolve_deadline', 'sla_response_date', 'sla_at_risk_date',
                  'sla_paused_since', 'is_closed', 'closed_date', 'sla_status',
                  'sla_breach_ids.target_type', 'sla_breach_ids.breached_at')
@@ -199,6 +205,7 @@ class HelpdeskLiteTicket(models.Model):
             ticket.sla_check_date = min(due) if due else False
 
     sla_time_remaining = fields.Char(string='SLA Time Left', compute='_compute_sla_time_remaining')
+
     @api.depends('sla_next_deadline')
     def _compute_sla_time_remaining(self):
         now = self._sla_now()
