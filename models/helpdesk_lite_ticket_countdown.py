@@ -25,12 +25,3 @@ class HelpdeskLiteTicket(models.Model):
             resolve = running and ticket.sla_resolve_deadline
             ticket.sla_response_time_left, ticket.sla_response_late = ticket._sla_countdown(response, now)
             ticket.sla_resolve_time_left, ticket.sla_resolve_late = ticket._sla_countdown(resolve, now)
-
-    def _sla_countdown(self, deadline, now):
-        if not deadline:
-            return False, False
-        seconds = (deadline - now).total_seconds()
-        duration = self._sla_format_hours(abs(seconds) / 3600.0)
-        if seconds >= 0:
-            return self.env._('%(time)s left', time=duration), False
-        return self.env._('%(time)s late', time=duration), True

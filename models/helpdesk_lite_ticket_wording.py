@@ -34,8 +34,3 @@ class HelpdeskLiteTicket(models.Model):
         return super()._message_compute_author(author_id=author_id, email_from=email_from,
                                                raise_on_email=raise_on_email)
 
-    def _compute_display_name(self):
-        super()._compute_display_name()
-        # a ticket being typed has no title yet: not "[New] False" in the breadcrumb
-        for ticket in self.filtered(lambda t: not t.name):
-            ticket.display_name = self.env._('New Ticket') if not ticket.id else ticket.number

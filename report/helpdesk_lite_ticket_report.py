@@ -3,6 +3,7 @@ from odoo.tools import SQL
 
 from odoo.addons.rating.models.rating_data import RATING_LIMIT_MIN, RATING_LIMIT_SATISFIED
 
+from ..models.helpdesk_lite_stage import LIFECYCLE_SELECTION
 from ..models.helpdesk_lite_ticket import CHANNEL_SELECTION, PRIORITY_SELECTION
 from ..models.helpdesk_lite_ticket_resolution import CLOSED_BY_SELECTION
 
@@ -56,13 +57,13 @@ class HelpdeskLiteTicketReport(models.Model):
     channel = fields.Selection(CHANNEL_SELECTION, readonly=True)
     user_id = fields.Many2one('res.users', string='Assignee', readonly=True)
     stage_id = fields.Many2one('helpdesk.lite.stage', string='Stage', readonly=True)
-    lifecycle = fields.Selection(
-        [('new', 'New'), ('open', 'Open'), ('pending', 'Pending'), ('resolved', 'Resolved'),
-         ('closed', 'Closed')], string='Status', readonly=True)
+    lifecycle = fields.Selection(LIFECYCLE_SELECTION, string='Status', readonly=True)
     is_closed = fields.Boolean(string='Closed', readonly=True)
     partner_id = fields.Many2one('res.partner', string='Customer', readonly=True)
     commercial_partner_id = fields.Many2one('res.partner', string='Customer Company', readonly=True)
-    sla_deadline = fields.Datetime(string='SLA Deadline', readonly=True)
+    resolve_deadline = fields.Datetime(
+        string='Resolution Deadline', readonly=True,
+        help="The ticket's effective resolution deadline: its manual SLA deadline, else its policy's.")
     sla_result = fields.Selection(
         [('met', 'Met'), ('breached', 'Breached'), ('running', 'Not yet due'), ('none', 'No SLA')],
         string='SLA Result', readonly=True)
@@ -83,7 +84,7 @@ class HelpdeskLiteTicketReport(models.Model):
     resolution_work_hours = fields.Float(
         string='Resolution (Working Hours)', digits=(16, 2), aggregator='avg', readonly=True,
         help="Working hours (working-time calendar of the ticket's team or company) from creation to "
-             "the closing stage.")
+             "the resolution.")
     sla_met_count = fields.Integer(string='SLA Met', aggregator='sum', readonly=True)
     sla_breached_count = fields.Integer(string='SLA Breached', aggregator='sum', readonly=True)
     sla_compliance = fields.Float(
@@ -133,7 +134,7 @@ class HelpdeskLiteTicketReport(models.Model):
                 COALESCE(t.is_closed, FALSE) AS is_closed,
                 t.partner_id AS partner_id,
                 t.commercial_partner_id AS commercial_partner_id,
-                t.sla_resolve_deadline AS sla_deadline,
+                t.sla_resolve_deadline AS resolve_deadline,
                 CASE
                     WHEN sla.outcome THEN 'met'
                     WHEN NOT sla.outcome THEN 'breached'
@@ -146,7 +147,7 @@ class HelpdeskLiteTicketReport(models.Model):
                     AS resolution_hours,
                 CASE WHEN t.first_response_date IS NOT NULL THEN t.first_response_work_hours END
                     AS first_response_work_hours,
-                CASE WHEN t.is_closed AND t.closed_date IS NOT NULL THEN t.resolution_work_hours END
+                CASE WHEN t.is_closed AND COALESCE(t.resolved_date, t.closed_date) IS NOT NULL THEN t.resolution_work_hours END
                     AS resolution_work_hours,
                 CASE WHEN sla.outcome THEN 1 ELSE 0 END AS sla_met_count,
                 CASE WHEN NOT sla.outcome THEN 1 ELSE 0 END AS sla_breached_count,
