@@ -1,7 +1,7 @@
 """Resolve, close, auto-close: when a ticket was resolved, who closed it, and closing tickets that wait on a
 customer who does not answer.
 
-Spec 02's lifecycle New → Open → Pending → Resolved → Closed: the resolved date is set when the ticket
+Lifecycle New → Open → Pending → Resolved → Closed: the resolved date is set when the ticket
 reaches a Resolved (or directly a Closed) stage, kept when it is then closed, cleared on reopen; resolution
 times are measured to it. The closed date stays the date of the last closing step.
 """
