@@ -31,7 +31,7 @@ def phone_search_domain(model, operator, value, columns):
     pattern = f'%{digits.lstrip("0") or digits}%'
     model.flush_model(columns)
     return [('id', 'in', SQL(
-        "SELECT id FROM %s WHERE %s LIKE %s", SQL.identifier(model._table),
+        "(SELECT id FROM %s WHERE %s LIKE %s)", SQL.identifier(model._table),
         phone_digits_sql(*(SQL.identifier(column) for column in columns)), pattern))]
 
 
