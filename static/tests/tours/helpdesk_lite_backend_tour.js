@@ -1,6 +1,6 @@
 import { registry } from "@web/core/registry";
 
-// Agent flow: open the ticket kanban, create a ticket, resolve it, see it in Done.
+// Agent flow: open the ticket kanban, create a ticket, resolve it, see it in Resolved.
 registry.category("web_tour.tours").add("helpdesk_lite_backend_tour", {
     url: "/odoo/helpdesk-lite",
     steps: () => [
@@ -15,7 +15,7 @@ registry.category("web_tour.tours").add("helpdesk_lite_backend_tour", {
         },
         {
             content: "Give it a title",
-            trigger: ".o_form_view .o_field_widget[name='name'] input",
+            trigger: ".o_form_view .o_field_widget[name='name'] textarea",
             run: "edit Tour: VPN drops every hour",
         },
         {
@@ -33,12 +33,16 @@ registry.category("web_tour.tours").add("helpdesk_lite_backend_tour", {
             trigger: ".o_form_view .o_field_widget[name='number']:contains('HD')",
         },
         {
-            content: "It is in Done",
-            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains('Done')",
+            content: "It is in Resolved",
+            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains('Resolved')",
         },
         {
             content: "Reopen is offered",
             trigger: ".o_form_view button[name='action_reopen']",
+        },
+        {
+            content: "Close is the next step",
+            trigger: ".o_form_view button.btn-primary[name='action_close']",
         },
     ],
 });
