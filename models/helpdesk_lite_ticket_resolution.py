@@ -133,6 +133,5 @@ class HelpdeskLiteTicket(models.Model):
     def _auto_close_warn(self, now):
         template = self.env.ref('helpdesk_lite.mail_template_ticket_auto_close_warning', raise_if_not_found=False)
         if template and template.active:
-            self.message_mail_with_source(template, force_send=False, message_type='auto_comment',
-                                          subtype_xmlid='mail.mt_comment')
+            self.message_mail_with_source(template, force_send=False, message_type='auto_comment')
         self.write({'auto_close_warned_date': now})

@@ -46,7 +46,8 @@ class TestPublicFormChecks(HelpdeskLitePortalCase):
         attachment = ticket.message_ids.attachment_ids
         self.assertEqual(attachment.mapped('name'), ['screen.png'])
         self.assertEqual(attachment.res_id, ticket.id)
-        self.assertIn('maria@example.com', attachment.message_ids.email_from or '', 'posted as the requester')
+        message = self.env['mail.message'].search([('attachment_ids', 'in', attachment.ids)])
+        self.assertIn('maria@example.com', message.email_from or '', 'posted as the requester')
 
     def test_page_titles_and_links(self):
         company = self.env.company.name
