@@ -561,8 +561,9 @@ class TestMailAcknowledgementAndOutbound(HelpdeskLiteMailCommon):
         self.assertTrue(ticket.access_token)
         link = f'/my/helpdesk/{ticket.id}?access_token={ticket.access_token}'
         self.assertEqual(ack.references, msg_id)
+        self.assertIn(self.alias_email, ticket.mail_sender, 'sent from the team alias, signed with the team name')
         self.assertSentEmail(
-            ticket.company_id.email_formatted, [self.customer], subject=f'[{ticket.number}] Where is my order?',
+            ticket.mail_sender, [self.customer], subject=f'[{ticket.number}] Where is my order?',
             body_content=ticket.number, reply_to=ack.reply_to)
         sent = self._sent_to(self.customer.email)[0]
         self.assertIn(link, sent['body'])

@@ -32,8 +32,9 @@ class TestStageNotifications(HelpdeskLiteCommon):
         self.assertIn(f'/mail/view?model=helpdesk.lite.ticket&amp;res_id={self.ticket.id}'
                       f'&amp;access_token={self.ticket.access_token}', mails.body_html)
         self.assertTrue(self.ticket.access_token)
-        self.assertSentEmail(self.env.user.partner_id, [self.customer], subject=mails.subject)
-        self.assertSentEmail(self.env.user.partner_id, [self.agent.partner_id], subject=mails.subject)
+        # from the team (its alias) or the company, not from whoever moved the ticket
+        self.assertSentEmail(self.ticket.mail_sender, [self.customer], subject=mails.subject)
+        self.assertSentEmail(self.ticket.mail_sender, [self.agent.partner_id], subject=mails.subject)
         # the mail is logged on the ticket
         self.assertIn(mails.mail_message_id, self.ticket.message_ids)
 

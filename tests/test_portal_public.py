@@ -84,9 +84,9 @@ class TestPublicSubmit(HelpdeskLitePortalCase):
         self._login(None)
         count = self.Ticket.search_count([])
         cases = [
-            ({'partner_email': 'not-an-email'}, 'Please enter a valid email address.'),
-            ({'partner_email': 'a@example.com, b@example.com'}, 'Please enter a valid email address.'),
-            ({'partner_email': 'a' * 250 + '@example.com'}, 'Please enter a valid email address.'),
+            ({'partner_email': 'not-an-email'}, 'Please enter a valid email address'),
+            ({'partner_email': 'a@example.com, b@example.com'}, 'Please enter a valid email address'),
+            ({'partner_email': 'a' * 250 + '@example.com'}, 'Please enter a valid email address'),
             ({'partner_name': ''}, 'Please tell us your name.'),
             ({'partner_name': 'n' * 129}, 'The name is too long'),
             ({'name': ''}, 'Please give your request a title.'),

@@ -175,8 +175,8 @@ class TestTicketAnalysis(HelpdeskLiteCommon):
         cls.env.invalidate_all()
         (cls.ticket_a | cls.ticket_b).with_context(tracking_disable=True).write({'stage_id': cls.stage_done.id})
         cls.ticket_a.write({'first_response_date': datetime(2024, 1, 1, 11, 30),
-                            'closed_date': datetime(2024, 1, 2, 10, 0)})
-        cls.ticket_b.write({'first_response_date': datetime(2024, 1, 8, 10, 0),
+                            'resolved_date': datetime(2024, 1, 2, 10, 0), 'closed_date': datetime(2024, 1, 2, 10, 0)})
+        cls.ticket_b.write({'first_response_date': datetime(2024, 1, 8, 10, 0), 'resolved_date': datetime(2024, 1, 8, 12, 0),
                             'closed_date': datetime(2024, 1, 8, 12, 0), 'reopen_count': 2})
         cls.ticket_archived.active = False
         cls.ticket_merged.merged_into_id = cls.ticket_a
@@ -266,7 +266,8 @@ class TestTicketAnalysis(HelpdeskLiteCommon):
         self.manager.write({'company_ids': [Command.link(company2.id)]})
         self.env.flush_all()
         domain = [('ticket_id', 'in', (self.all_tickets | ticket2).ids)]
-        manager_rows = self.Report.with_user(self.manager).search(domain)
+        manager_rows = self.Report.with_user(self.manager).with_context(allowed_company_ids=[self.company.id]).search(
+            domain)
         self.assertNotIn(ticket2, manager_rows.ticket_id, 'only the tickets of the current company')
         self.assertEqual(len(manager_rows), 4)
         manager_rows = self.Report.with_user(self.manager).with_context(

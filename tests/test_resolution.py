@@ -129,7 +129,8 @@ class TestAutoClose(HelpdeskLiteCommon):
         self.assertTrue(due.auto_close_warned_date)
         self.assertTrue(forgotten.auto_close_warned_date)
         self.assertFalse(forgotten.is_closed, 'never closed without the warning and its delay')
-        warned = self._new_mails.filtered(lambda m: 'waiting for your answer' in (m.subject or ''))
+        warned = self._new_mails.filtered(lambda m: 'waiting for your answer' in (m.subject or '')
+                                          and m.res_id in (fresh | due | forgotten).ids)
         self.assertEqual(len(warned), 2, 'one warning per ticket due')
         self.assertEqual(set(warned.mapped('res_id')), {due.id, forgotten.id})
         # two days later

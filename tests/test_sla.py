@@ -176,6 +176,7 @@ class TestSlaPolicyChoice(HelpdeskLiteSlaCommon):
             form.team_id = self.team
             self.assertEqual(form.sla_policy_id, self.policy)
             form.priority = '2'
+            form.partner_id = self.customer  # a phone ticket needs its customer
             form.channel = 'phone'  # the extra condition is evaluated with the next change of a criterion
             form.priority = '1'
             self.assertEqual(form.sla_policy_id, p_phone)
