@@ -49,7 +49,8 @@
             'helpdesk_lite/static/src/scss/help_center.scss',
             'helpdesk_lite/static/src/js/portal_home_counters.js',
         ],
-        'web.assets_backend': [
+        # the graph view is loaded lazily: its patch goes in the same bundle
+        'web.assets_backend_lazy': [
             'helpdesk_lite/static/src/js/sla_graph_colors.js',
         ],
         'web.assets_tests': [
