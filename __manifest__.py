@@ -28,6 +28,7 @@
         'wizard/helpdesk_lite_ticket_merge_views.xml',
         'wizard/helpdesk_lite_ticket_assign_views.xml',
         'views/helpdesk_lite_ticket_views.xml',
+        'views/helpdesk_lite_ticket_hardening_views.xml',
         'wizard/helpdesk_lite_ticket_help_reply_views.xml',
         'views/helpdesk_lite_help_group_views.xml',
         'views/helpdesk_lite_help_page_views.xml',
@@ -41,6 +42,7 @@
         'wizard/helpdesk_lite_ticket_export_views.xml',
         'views/helpdesk_lite_ticket_rating_views.xml',
         'views/helpdesk_lite_portal_templates.xml',
+        'views/helpdesk_lite_requester_templates.xml',
     ],
     'demo': [
         'demo/helpdesk_lite_demo.xml',

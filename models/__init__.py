@@ -18,3 +18,12 @@ from . import helpdesk_lite_sla_policy_line
 from . import helpdesk_lite_sla_breach
 from . import helpdesk_lite_ticket_portal
 from . import helpdesk_lite_submit_log
+from . import helpdesk_lite_ticket_post_guard
+from . import helpdesk_lite_ticket_rating
+from . import mail_message
+from . import ir_http
+from . import helpdesk_lite_ticket_one_line
+from . import mail_mail
+from . import helpdesk_lite_ticket_mail_failure
+from . import helpdesk_lite_ticket_requester
+from . import helpdesk_lite_ticket_merge_guard
