@@ -14,9 +14,8 @@ class HelpdeskLiteTicket(models.Model):
     _inherit = 'helpdesk.lite.ticket'
 
     def message_post(self, **kwargs):
-        # rating_id is never accepted from a request: only rating_apply (server code) passes it
         rated = False
-        if self.env.user.share and 'rating_id' not in kwargs:
+        if self.env.user.share and not self._message_post_is_trusted(kwargs):
             kwargs.pop('subtype_id', None)
             kwargs.pop('is_internal', None)
             kwargs.update(message_type='comment', subtype_xmlid='mail.mt_comment')
@@ -30,6 +29,13 @@ class HelpdeskLiteTicket(models.Model):
             self.sudo().resolution_rating_id = self.env['rating.rating'].sudo().search(
                 [('res_model', '=', self._name), ('res_id', '=', self.id)], order='id desc', limit=1)
         return message
+
+    def _message_post_is_trusted(self, kwargs):
+        """Posts made by server code (sudo) on a customer's behalf keep their kind: a rating (``rating_id``,
+        passed by ``rating_apply``) and an incoming email (the mail gateway runs as the sender's user, with
+        the mail's Message-ID). Neither key is accepted from ``/mail/message/post``, and an RPC call is not
+        sudo."""
+        return self.env.su and bool('rating_id' in kwargs or kwargs.get('message_id'))
 
     def _message_update_content(self, message, body, attachment_ids=None, partner_ids=None, strict=True, **kwargs):
         if self.env.user.share and attachment_ids:
