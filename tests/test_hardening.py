@@ -284,6 +284,13 @@ class TestHardeningMail(HelpdeskLiteMailCommon):
         self.assertIn('Grüße aus Köln', ticket.description)
         self.assertNotIn('\ufffd', ticket.description)
 
+    def test_portal_customers_email_stays_an_email(self):
+        # the gateway posts as the sender's user: a portal customer's mail is not turned into a comment
+        ticket = self._process(subject='Sent by a portal user')
+        self.assertTrue(self.customer.user_ids.share)
+        self.assertEqual(ticket.message_ids.filtered(lambda m: m.author_id == self.customer).mapped('message_type'),
+                         ['email'])
+
     def test_email_only_requester_gets_status_mails(self):
         ticket = self._create_ticket(partner_email='solo.requester@example.com', partner_name='Solo',
                                      user_id=self.agent.id)
