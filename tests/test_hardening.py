@@ -286,9 +286,10 @@ class TestHardeningMail(HelpdeskLiteMailCommon):
 
     def test_portal_customers_email_stays_an_email(self):
         # the gateway posts as the sender's user: a portal customer's mail is not turned into a comment
-        ticket = self._process(subject='Sent by a portal user')
+        msg_id = self._msg_id()
+        ticket = self._process(subject='Sent by a portal user', msg_id=msg_id)
         self.assertTrue(self.customer.user_ids.share)
-        self.assertEqual(ticket.message_ids.filtered(lambda m: m.author_id == self.customer).mapped('message_type'),
+        self.assertEqual(ticket.message_ids.filtered(lambda m: m.message_id == msg_id).mapped('message_type'),
                          ['email'])
 
     def test_email_only_requester_gets_status_mails(self):
