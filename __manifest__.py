@@ -27,6 +27,7 @@
         'wizard/helpdesk_lite_ticket_help_reply_views.xml',
         'wizard/helpdesk_lite_ticket_export_views.xml',
         'views/helpdesk_lite_ticket_views.xml',
+        'views/helpdesk_lite_ticket_hardening_views.xml',
         'views/helpdesk_lite_help_group_views.xml',
         'views/helpdesk_lite_help_page_views.xml',
         'views/helpdesk_lite_help_deflection_views.xml',
@@ -37,6 +38,7 @@
         'report/helpdesk_lite_ticket_templates.xml',
         'report/helpdesk_lite_ticket_report_views.xml',
         'views/helpdesk_lite_portal_templates.xml',
+        'views/helpdesk_lite_requester_templates.xml',
         'views/helpdesk_lite_menus.xml',
     ],
     'demo': [

@@ -2,3 +2,5 @@ from . import api
 from . import help_center
 from . import export
 from . import portal
+from . import attachment
+from . import requester

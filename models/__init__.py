@@ -29,3 +29,12 @@ from . import helpdesk_lite_ticket_resolution
 from . import helpdesk_lite_ticket_contact
 from . import helpdesk_lite_ticket_countdown
 from . import helpdesk_lite_ticket_bulk
+from . import helpdesk_lite_ticket_post_guard
+from . import helpdesk_lite_ticket_rating
+from . import mail_message
+from . import ir_http
+from . import helpdesk_lite_ticket_one_line
+from . import mail_mail
+from . import helpdesk_lite_ticket_mail_failure
+from . import helpdesk_lite_ticket_requester
+from . import helpdesk_lite_ticket_merge_guard

@@ -58,7 +58,8 @@ class HelpdeskLiteSlaPolicy(models.Model):
     priority = fields.Selection(PRIORITY_SELECTION, string='Only for Priority')
     domain = fields.Char(
         string='Extra Condition',
-        help='Optional ticket domain, evaluated whenever the ticket\'s priority, team, category, subjects or '
+        help='Optional ticket domain (plain values only; uid, company_id and company_ids may be used), '
+             'evaluated whenever the ticket\'s priority, team, category, subjects or '
              'customer change.')
 
     # --- targets ---------------------------------------------------------------
@@ -190,8 +191,12 @@ class HelpdeskLiteSlaPolicy(models.Model):
         tickets._sla_recompute()
 
     def _get_ticket_domain(self):
+        """The extra condition as a domain. Managers type it, and it is evaluated whenever a ticket
+        changes, as whoever changes it: only plain values are in reach (no record, hence no method
+        to call), so the expression can compute nothing but a domain."""
         self.ensure_one()
-        return safe_eval(self.domain or '[]', {'uid': self.env.uid, 'user': self.env.user})
+        return safe_eval(self.domain or '[]', {
+            'uid': self.env.uid, 'company_id': self.env.company.id, 'company_ids': self.env.companies.ids})
 
     def _specificity(self):
         """Sort key: more criteria first, then the heavier criteria, then sequence."""

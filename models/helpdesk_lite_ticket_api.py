@@ -2,6 +2,7 @@ from odoo import api, models
 from odoo.exceptions import ValidationError
 from odoo.tools import email_normalize
 
+from ..tools.input_validation import find_nul, one_line
 from .helpdesk_lite_ticket import PRIORITY_SELECTION, TITLE_MAX_LENGTH
 from .helpdesk_lite_ticket_portal import PORTAL_NAME_MAX
 
@@ -23,6 +24,17 @@ class HelpdeskLiteTicketApi(models.Model):
         """
         if not isinstance(payload, dict):
             raise ValidationError(self.env._('The request body must be a JSON object.'))
+        field = find_nul(payload)
+        if field:
+            raise ValidationError(self.env._('"%(field)s" contains a NUL character, which is not allowed.', field=field))
+        for key in ('requester_email', 'requester_name', 'priority'):
+            if payload.get(key) is not None and not isinstance(payload[key], str):
+                raise ValidationError(self.env._('"%(field)s" must be a string.', field=key))
+        for key in ('category_id', 'team_id'):
+            # JSON true is a Python int too: an id must be a real integer
+            value = payload.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2 ** 31):
+                raise ValidationError(self.env._('"%(key)s" does not name an existing record.', key=key))
         subject = payload.get('subject')
         if not isinstance(subject, str) or not subject.strip():
             raise ValidationError(self.env._('"subject" is required and must be a non-empty string.'))
@@ -31,7 +43,7 @@ class HelpdeskLiteTicketApi(models.Model):
         description = payload.get('description') or ''
         if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
             raise ValidationError(self.env._('"description" must be a string of at most %s characters.', MAX_DESCRIPTION))
-        vals = {'name': subject.strip(), 'channel': 'api'}
+        vals = {'name': one_line(subject), 'channel': 'api'}
         if description:
             # Plain text from the API: keep line breaks, never interpret it as HTML.
             vals['description'] = self.env['ir.qweb.field.text'].value_to_html(description, {})
@@ -45,7 +57,7 @@ class HelpdeskLiteTicketApi(models.Model):
                 vals['partner_id'] = partner.id
             else:
                 vals['partner_email'] = normalized
-                vals['partner_name'] = str(payload.get('requester_name') or '')[:PORTAL_NAME_MAX]
+                vals['partner_name'] = one_line(payload.get('requester_name') or '')[:PORTAL_NAME_MAX]
         priority = payload.get('priority')
         if priority is not None:
             if priority not in API_PRIORITIES:

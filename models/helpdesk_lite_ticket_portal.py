@@ -215,15 +215,43 @@ class HelpdeskLiteTicket(models.Model):
         return normalized if normalized and normalized == email.lower() else False
 
     @api.model
+    def _portal_attachment_limits(self):
+        """(maximum file count, maximum size in MB) of customers' uploads."""
+        ICP = self.env['ir.config_parameter'].sudo()
+        return (int(ICP.get_param('helpdesk_lite.portal_attachment_max_count', DEFAULT_ATTACHMENT_MAX_COUNT)),
+                int(ICP.get_param('helpdesk_lite.portal_attachment_max_size_mb', DEFAULT_ATTACHMENT_MAX_MB)))
+
+    @api.model
+    def _portal_check_file(self, name, data, max_mb=None):
+        """The one file policy for whatever a customer uploads onto a ticket (forms, chatter replies,
+        uploads): error message, or None when ``data`` named ``name`` is accepted. The type is
+        sniffed from the content; the name's extension must agree with it."""
+        max_mb = max_mb or self._portal_attachment_limits()[1]
+        if len(data) > max_mb * 1024 * 1024:
+            return self.env._('"%(name)s" is too large (%(max)s MB at most).', name=name, max=max_mb)
+        if not data:
+            return self.env._('"%(name)s" is empty.', name=name)
+        extension = name.rpartition('.')[2].lower() if '.' in name else ''
+        allowed = PORTAL_ATTACHMENT_TYPES.get(extension)
+        if not allowed:
+            return self.env._(
+                '"%(name)s" is not an accepted file type (accepted: %(types)s).',
+                name=name, types=', '.join(sorted(PORTAL_ATTACHMENT_TYPES)))
+        if guess_mimetype(data) not in allowed:
+            return self.env._(
+                '"%(name)s" was refused: its content is not a .%(extension)s file (the file name says '
+                '.%(extension)s, the content does not match). Please attach the original file.',
+                name=name, extension=extension)
+        return None
+
+    @api.model
     def _portal_validate_attachments(self, files):
         """Server-side limits on uploaded files: count, size and type (sniffed from the content).
         ``files`` are werkzeug FileStorage objects. Returns ``([(name, bytes)], error or None)``."""
         files = [f for f in files if f and f.filename]
         if not files:
             return [], None
-        ICP = self.env['ir.config_parameter'].sudo()
-        max_count = int(ICP.get_param('helpdesk_lite.portal_attachment_max_count', DEFAULT_ATTACHMENT_MAX_COUNT))
-        max_mb = int(ICP.get_param('helpdesk_lite.portal_attachment_max_size_mb', DEFAULT_ATTACHMENT_MAX_MB))
+        max_count, max_mb = self._portal_attachment_limits()
         if len(files) > max_count:
             return [], self.env._('You can attach %(count)s files at most.', count=max_count)
         attachments = []
@@ -231,21 +259,9 @@ class HelpdeskLiteTicket(models.Model):
             name = os.path.basename(file.filename.replace('\\', '/'))[:255]
             # read one byte more than allowed: enough to know it is too big, never the whole upload
             data = file.read(max_mb * 1024 * 1024 + 1)
-            if len(data) > max_mb * 1024 * 1024:
-                return [], self.env._('"%(name)s" is too large (%(max)s MB at most).', name=name, max=max_mb)
-            if not data:
-                return [], self.env._('"%(name)s" is empty.', name=name)
-            extension = name.rpartition('.')[2].lower() if '.' in name else ''
-            allowed = PORTAL_ATTACHMENT_TYPES.get(extension)
-            if not allowed:
-                return [], self.env._(
-                    '"%(name)s" is not an accepted file type (accepted: %(types)s).',
-                    name=name, types=', '.join(sorted(PORTAL_ATTACHMENT_TYPES)))
-            if guess_mimetype(data) not in allowed:
-                return [], self.env._(
-                    '"%(name)s" was refused: its content is not a .%(extension)s file (the file name says '
-                    '.%(extension)s, the content does not match). Please attach the original file.',
-                    name=name, extension=extension)
+            error = self._portal_check_file(name, data, max_mb)
+            if error:
+                return [], error
             attachments.append((name, data))
         return attachments, None
 
@@ -267,8 +283,10 @@ class HelpdeskLiteTicket(models.Model):
         """Public web form (no login). Returns ``{'status': ..., 'ticket': ..., 'errors': ...}`` with
         status ``created``, ``invalid``, ``rate_limited`` or ``spam``.
 
-        The answer never depends on whether the email belongs to a known contact: the ticket is linked
-        to a contact with exactly that email when there is one, silently.
+        The answer never depends on whether the email belongs to a known contact. Anybody can type
+        anybody's email: a visitor's ticket for a known contact's email is not theirs (not in their portal,
+        not in their name) but waits as an unconfirmed requester until the email's owner confirms it
+        through the link of the acknowledgement (``_requester_confirm``).
         """
         if post.get(HONEYPOT_FIELD):
             _logger.info('Helpdesk Lite: public submission from %s dropped (honeypot filled)', remote_addr)
@@ -290,16 +308,19 @@ class HelpdeskLiteTicket(models.Model):
         if not self.env['helpdesk.lite.submit.log'].sudo()._register_submission(remote_addr or '', email):
             return {'status': 'rate_limited', 'ticket': self.browse(), 'errors': {}}
         vals['channel'] = 'web'
-        if partner:
+        if partner and logged_in:
             vals['partner_id'] = partner.id
+        elif partner:
+            vals['unverified_partner_id'] = partner.id
         # sudo: visitors cannot create tickets; values are validated above. No follower for the
-        # visitor's session user (the public user); the matched contact follows instead.
+        # visitor's session user (the public user); a logged-in requester follows.
         ticket = self.sudo().with_context(mail_create_nosubscribe=True).create(vals)
-        if partner:
-            ticket.message_subscribe(partner_ids=partner.ids)
+        if ticket.partner_id:
+            ticket.message_subscribe(partner_ids=ticket.partner_id.ids)
         if attachments:
             ticket._portal_post_as_requester(
-                partner, Markup('<p>%s</p>') % self.env._('Files sent with the request.'), attachments=attachments)
+                ticket.partner_id, Markup('<p>%s</p>') % self.env._('Files sent with the request.'),
+                attachments=attachments)
         return {'status': 'created', 'ticket': ticket, 'errors': {}}
 
     @api.model

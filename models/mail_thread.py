@@ -5,12 +5,31 @@ import mimetypes
 import re
 
 from odoo import api, models
+from odoo.tools import SQL
+
+from ..tools.input_validation import strip_nul
 
 _logger = logging.getLogger(__name__)
 
 TNEF_TYPES = ('application/ms-tnef', 'application/vnd.ms-tnef')
 SURROGATES_RE = re.compile('[\udc80-\udcff]')
 FOLDING_RE = re.compile(r'\r?\n(?=[ \t])')
+# First key of the advisory locks on Message-IDs (the second is the id's hash): "HDLM".
+MESSAGE_ID_LOCK = 0x48444C4D
+ASCII_CHARSETS = {'us-ascii', 'ascii', 'ansi_x3.4-1968'}
+
+
+def _decode_fallback(error):
+    """Codec error handler: bytes that are not UTF-8 are read as Windows-1252 (else Latin-1, which reads
+    anything), so that one Latin-1 word does not turn the rest of a UTF-8 text into mojibake."""
+    bad = error.object[error.start:error.end]
+    try:
+        return bad.decode('windows-1252'), error.end
+    except UnicodeDecodeError:
+        return bad.decode('latin-1'), error.end
+
+
+codecs.register_error('helpdesk_lite.mixed_8bit', _decode_fallback)
 
 
 class MailThread(models.AbstractModel):
@@ -29,10 +48,47 @@ class MailThread(models.AbstractModel):
             # mail.thread invents a random id: the same id-less mail fetched twice would then be two
             # tickets. A digest of its content makes the duplicate check work for it too.
             msg_dict['message_id'] = self._message_parse_stable_message_id(message)
+        self._message_parse_strip_nul(msg_dict)
+        if self._message_claim_message_id(msg_dict['message_id']):
+            msg_dict['helpdesk_lite_duplicate'] = True
         return msg_dict
 
     @api.model
+    def _message_parse_strip_nul(self, msg_dict):
+        """NUL characters (in a subject, a name, a body or an attachment's filename) cannot be stored:
+        the whole mail would fail, at every fetch. They carry nothing: drop them."""
+        for key, value in msg_dict.items():
+            if isinstance(value, str) and '\x00' in value:
+                msg_dict[key] = strip_nul(value)
+        attachments = msg_dict.get('attachments')
+        if attachments:
+            msg_dict['attachments'] = [
+                attachment._replace(fname=strip_nul(attachment.fname))
+                if hasattr(attachment, '_replace') and isinstance(attachment.fname, str) else attachment
+                for attachment in attachments]
+
+    @api.model
+    def _message_claim_message_id(self, message_id):
+        """Make mail.thread's "Message-ID already processed?" check atomic across workers: two deliveries
+        of the same mail at the same moment would both pass it and create two tickets.
+
+        A transaction-level advisory lock on the Message-ID serializes them; once it holds the lock, the
+        second worker looks for the id with a cursor of its own: its transaction's snapshot may predate
+        the first worker's commit. Returns True when the mail was processed already (it is then routed
+        nowhere, see ``message_route``)."""
+        if not message_id:
+            return False
+        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", MESSAGE_ID_LOCK, message_id))
+        with self.env.registry.cursor() as cr:
+            cr.execute(SQL("SELECT 1 FROM mail_message WHERE message_id = %s LIMIT 1", message_id))
+            return bool(cr.fetchone())
+
+    @api.model
     def message_route(self, message, message_dict, model=None, thread_id=None, custom_values=None):
+        if message_dict.get('helpdesk_lite_duplicate'):
+            _logger.info('Ignored mail from %s with Message-Id %s: delivered and processed already by another worker',
+                         message_dict.get('email_from'), message_dict.get('message_id'))
+            return []
         routes = super().message_route(message, message_dict, model=model, thread_id=thread_id,
                                        custom_values=custom_values)
         Ticket = self.env['helpdesk.lite.ticket']
@@ -80,13 +136,13 @@ class MailThread(models.AbstractModel):
                 return
         ctype = part.get_content_type()
         if maintype == 'text':
-            if not self._message_parse_known_charset(part.get_param('charset')):
-                payload = part.get_payload(decode=True) or b''
-                try:
-                    payload.decode('utf-8')
-                    part.set_param('charset', 'utf-8')
-                except UnicodeDecodeError:
-                    part.set_param('charset', 'windows-1252')
+            payload = part.get_payload(decode=True) or b''
+            if not self._message_parse_decodes(payload, part.get_param('charset')):
+                # unknown charset, or bytes the declared one cannot read (Latin-1 declared as us-ascii):
+                # re-encode the best-effort text as UTF-8, so the parser loses nothing
+                text = self._message_parse_decode(payload)
+                del part['Content-Transfer-Encoding']
+                part.set_payload(text, 'utf-8')
             if ctype in ('text/plain', 'text/html'):
                 return  # a body, not an attachment
         elif maintype == 'message':
@@ -113,10 +169,20 @@ class MailThread(models.AbstractModel):
 
     @api.model
     def _message_parse_decode(self, raw):
+        """Best-effort text of 8-bit bytes of unknown charset: UTF-8 where the bytes are UTF-8, Windows-1252
+        (else Latin-1) for each run that is not; nothing is replaced by "?"."""
+        return raw.decode('utf-8', errors='helpdesk_lite.mixed_8bit')
+
+    @api.model
+    def _message_parse_decodes(self, payload, charset):
+        """Whether ``payload`` reads without error in the ``charset`` it declares."""
+        if not self._message_parse_known_charset(charset):
+            return False
         try:
-            return raw.decode('utf-8')
+            payload.decode(str(charset))
         except UnicodeDecodeError:
-            return raw.decode('windows-1252', errors='replace')
+            return False
+        return True
 
     @api.model
     def _message_parse_stable_message_id(self, message):

@@ -10,7 +10,7 @@ class TestMerge(HelpdeskLiteCommon):
         tag_a, tag_b = self.env['helpdesk.lite.tag'].create([{'name': 'Merge A'}, {'name': 'Merge B'}])
         target = self._create_ticket(name='Original', partner_id=self.customer.id, user_id=self.agent.id,
                                      tag_ids=[(6, 0, tag_a.ids)])
-        source = self._create_ticket(name='Duplicate', partner_id=self.other_customer.id, user_id=self.agent2.id,
+        source = self._create_ticket(name="Duplicate", partner_id=self.customer.id, user_id=self.agent2.id,
                                      tag_ids=[(6, 0, tag_b.ids)])
         source.message_post(body='duplicate conversation', message_type='comment', subtype_xmlid='mail.mt_comment')
         attachment = self.env['ir.attachment'].create({

@@ -1,6 +1,7 @@
 import ast
 import csv
 import io
+import re
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -18,9 +19,11 @@ LEADING_FIELDS = ('id', 'number', 'name')
 # 0 means "no value" here (no rating yet): an empty cell, not a 0 that spreadsheets would average.
 EMPTY_WHEN_ZERO = {'rating_last_value'}
 TRAILING_FIELDS = ('rating_last_value',)
-# Text cells starting with these are read as formulas by spreadsheets (CSV injection): such cells get a
-# leading apostrophe, as OWASP recommends. Ticket titles and descriptions come from customers.
+# Cells starting with these are read as formulas by spreadsheets (CSV injection): such cells get a
+# leading apostrophe, as OWASP recommends. Titles, descriptions and the names of related records
+# (customers rename themselves) come from outside; numbers we format ourselves are left as numbers.
 FORMULA_PREFIXES = ('=', '+', '-', '@', '\t', '\r')
+NUMBER_RE = re.compile(r'-?\d+(\.\d+)?')
 
 
 class HelpdeskLiteTicketExport(models.TransientModel):
@@ -155,9 +158,15 @@ class HelpdeskLiteTicketExport(models.TransientModel):
             elif field.type in ('integer', 'float', 'monetary'):
                 row.append(value or 0)
             else:
-                text = html2plaintext(value) if field.type == 'html' and value else (value or '')
-                row.append("'" + text if text.startswith(FORMULA_PREFIXES) else text)
-        return row
+                row.append(html2plaintext(value) if field.type == 'html' and value else (value or ''))
+        return [self._neutralize_cell(cell) for cell in row]
+
+    @api.model
+    def _neutralize_cell(self, cell):
+        """Any cell, whatever its field type, that a spreadsheet would run as a formula."""
+        if isinstance(cell, str) and cell.startswith(FORMULA_PREFIXES) and not NUMBER_RE.fullmatch(cell):
+            return "'" + cell
+        return cell
 
     @api.model
     def _csv_chunks(self, ticket_ids, bom=True, technical=False):

@@ -11,6 +11,17 @@ class HelpdeskLiteTicketMerge(models.TransientModel):
         'helpdesk.lite.ticket', string='Merge Into', required=True,
         help='This ticket stays open and receives the conversation, attachments, followers, '
              'activities and subjects of the others, which are closed.')
+    other_customers = fields.Boolean(compute='_compute_other_customers')
+    confirm_other_customers = fields.Boolean(
+        string='Merge Different Customers',
+        help='Some tickets are of another customer: their conversations move as internal notes (agents only) '
+             'and their files stay on their ticket.')
+
+    @api.depends('ticket_ids', 'target_ticket_id')
+    def _compute_other_customers(self):
+        for wizard in self:
+            target = wizard.target_ticket_id
+            wizard.other_customers = bool(target and target._merge_foreign_sources(wizard.ticket_ids - target))
 
     @api.model
     def default_get(self, fields_list):
@@ -30,7 +41,7 @@ class HelpdeskLiteTicketMerge(models.TransientModel):
             raise UserError(self.env._('Select at least one other ticket to merge into %s.', target.display_name))
         if target.merged_into_id:
             raise UserError(self.env._('%s was itself merged; pick an active ticket.', target.display_name))
-        target._merge_from(sources)
+        target.with_context(helpdesk_lite_merge_other_customers=self.confirm_other_customers)._merge_from(sources)
         return {
             'type': 'ir.actions.act_window',
             'res_model': 'helpdesk.lite.ticket',
