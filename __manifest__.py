@@ -34,6 +34,7 @@
         'views/helpdesk_lite_help_deflection_views.xml',
         'views/helpdesk_lite_help_templates.xml',
         'views/res_partner_views.xml',
+        'views/res_config_settings_views.xml',
         'views/helpdesk_lite_menus.xml',
         'report/helpdesk_lite_ticket_reports.xml',
         'report/helpdesk_lite_ticket_templates.xml',
