@@ -42,11 +42,11 @@ if [ "$FRESH" = 1 ] && db_exists "$DB"; then
 fi
 if db_exists "$DB"; then
     log "Updating helpdesk_lite in $DB"
-    odoo_bin -d "$DB" -u helpdesk_lite --stop-after-init --max-cron-threads=0 --log-level=warn --no-http >&2
+    odoo_bin -d "$DB" -u helpdesk_lite --stop-after-init --max-cron-threads=0 --log-level=warn --no-http --workers=0 >&2
 else
     log "Creating $DB (addon without demo data)"
     odoo_bin -d "$DB" -i helpdesk_lite --without-demo=all --stop-after-init --max-cron-threads=0 \
-        --log-level=warn --no-http >&2
+        --log-level=warn --no-http --workers=0 >&2
 fi
 
 SERVER_PID=

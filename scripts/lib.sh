@@ -149,6 +149,28 @@ odoo_bin() {
         "$VENV/bin/python" "$ODOO_SRC/odoo-bin" "${cmd[@]}" -c "$ODOO_CONF" "$@"
 }
 
+clean_addon_copy() {
+    # The files of the addon alone (tracked or new, not ignored) in $1/helpdesk_lite: the repository
+    # folder also holds .venv/ and .local/, which Odoo's translation export would walk and scan.
+    local dest=$1/helpdesk_lite file
+    mkdir -p "$dest"
+    while IFS= read -r -d '' file; do
+        [ -f "$REPO/$file" ] && mkdir -p "$dest/$(dirname "$file")" && cp "$REPO/$file" "$dest/$file"
+    done < <(git -C "$REPO" ls-files -z --cached --others --exclude-standard)
+}
+
+export_pot() {
+    # export_pot DB FILE: Odoo's own export of the addon's terms (code and data) from an installed database.
+    local tmp
+    tmp=$(mktemp -d)
+    clean_addon_copy "$tmp"
+    odoo_bin -d "$1" --addons-path="$ODOO_SRC/odoo/addons,$tmp" --i18n-export="$2" --modules=helpdesk_lite \
+        --stop-after-init --no-http --log-level=warn --workers=0
+    local rc=$?
+    rm -rf "$tmp"
+    return $rc
+}
+
 setup_all() {
     ensure_system_packages
     locate_odoo

@@ -32,7 +32,7 @@ trap cleanup EXIT
 log "Installing helpdesk_lite with demo data into $DB and running tests ($TEST_TAGS); log: $LOG"
 set +e
 odoo_bin -d "$DB" -i helpdesk_lite --test-enable --test-tags "$TEST_TAGS" --stop-after-init \
-    --log-level=test --http-port="${TEST_HTTP_PORT:-8169}" --max-cron-threads=0 > "$LOG" 2>&1
+    --log-level=test --http-port="${TEST_HTTP_PORT:-8169}" --max-cron-threads=0 --workers=0 > "$LOG" 2>&1
 rc=$?
 
 failed_checks=()
@@ -41,8 +41,7 @@ if [ "$CHECKS" = 1 ]; then
     "$VENV/bin/python" "$REPO/scripts/check_gevent.py" "$ODOO_SRC/odoo-bin" "$ODOO_CONF" "$DB" \
         "${TEST_GEVENT_PORT:-$(( ${TEST_HTTP_PORT:-8169} + 1000 ))}" || failed_checks+=(gevent)
     log "Check: i18n/helpdesk_lite.pot matches the code"
-    odoo_bin -d "$DB" --i18n-export="$TMPDIR/fresh.pot" --modules=helpdesk_lite --stop-after-init --no-http \
-        --log-level=warn >> "$LOG.checks" 2>&1 \
+    export_pot "$DB" "$TMPDIR/fresh.pot" >> "$LOG.checks" 2>&1 \
         && "$VENV/bin/python" "$REPO/scripts/i18n_tools.py" check "$REPO/i18n/helpdesk_lite.pot" "$TMPDIR/fresh.pot" \
         || failed_checks+=(pot)
     "$VENV/bin/python" "$REPO/scripts/i18n_tools.py" stats "$REPO"/i18n/*.po

@@ -9,10 +9,9 @@ DB=hdl_pot_$(date +%s)_$$
 cleanup() { psql_admin -qc "DROP DATABASE IF EXISTS \"$DB\"" >/dev/null 2>&1 || true; rm -rf "$STATE/filestore/filestore/$DB"; }
 trap cleanup EXIT
 log "Installing helpdesk_lite into $DB (no demo data)"
-odoo_bin -d "$DB" -i helpdesk_lite --without-demo=all --stop-after-init --max-cron-threads=0 --no-http --log-level=warn
+odoo_bin -d "$DB" -i helpdesk_lite --without-demo=all --stop-after-init --max-cron-threads=0 --no-http --log-level=warn --workers=0
 log "Exporting i18n/helpdesk_lite.pot"
-odoo_bin -d "$DB" --i18n-export="$REPO/i18n/helpdesk_lite.pot" --modules=helpdesk_lite --stop-after-init \
-    --no-http --log-level=warn
+export_pot "$DB" "$REPO/i18n/helpdesk_lite.pot"
 shopt -s nullglob
 po_files=("$REPO"/i18n/*.po)
 [ ${#po_files[@]} -eq 0 ] || "$VENV/bin/python" "$REPO/scripts/i18n_tools.py" merge "$REPO/i18n/helpdesk_lite.pot" "${po_files[@]}"
