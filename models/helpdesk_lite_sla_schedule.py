@@ -59,9 +59,3 @@ class HelpdeskLiteTicket(models.Model):
             self.env['ir.cron']._notify_progress(done=0, remaining=0)
             return 0
         return self.with_context(helpdesk_lite_sla_company_ids=companies.ids)._cron_check_sla_overdue()
-
-    def _sla_cron_candidates(self, now):
-        company_ids = self.env.context.get('helpdesk_lite_sla_company_ids')
-        if company_ids is None:
-            return super()._sla_cron_candidates(now)
-        return self.search([('sla_check_date', '<=', now), ('company_id', 'in', company_ids)], order='id').ids

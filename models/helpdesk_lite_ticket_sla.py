@@ -335,7 +335,12 @@ class HelpdeskLiteTicket(models.Model):
         return done
 
     def _sla_cron_candidates(self, now):
-        return self.search([('sla_check_date', '<=', now)], order='id').ids
+        domain = [('sla_check_date', '<=', now)]
+        # the scheduled run checks only the companies whose local check hour has come
+        company_ids = self.env.context.get('helpdesk_lite_sla_company_ids')
+        if company_ids is not None:
+            domain.append(('company_id', 'in', company_ids))
+        return self.search(domain, order='id').ids
 
     def _sla_lock_batch(self, ids, now):
         """Lock the batch's tickets still due; rows another worker holds are skipped, not waited for.

@@ -235,7 +235,7 @@ class TestCronConcurrency(TransactionCase):
 
 
 @tagged('post_install', '-at_install')
-class TestFrenchCustomer(HttpCase, HelpdeskLiteCommon):
+class TestFrenchCustomer(HelpdeskLiteCommon, HttpCase):
     """The French translation reaches the customer: mails rendered in the customer's language and the
     portal in the portal user's."""
 
@@ -247,21 +247,21 @@ class TestFrenchCustomer(HttpCase, HelpdeskLiteCommon):
         cls.french = new_test_user(cls.env, login='hdl_french', password='hdl_french', name='Françoise Client',
                                    email='francoise@example.com', groups='base.group_portal', lang='fr_FR')
 
-    def _outgoing(self, ticket):
-        return self.env['mail.mail'].sudo().search([('model', '=', TICKET), ('res_id', '=', ticket.id)])
-
     def test_acknowledgement_and_status_mail_in_french(self):
-        ticket = self._create_ticket(partner_id=self.french.partner_id.id, channel='portal')
-        ack = self._outgoing(ticket)
+        with self.mock_mail_gateway():
+            ticket = self._create_ticket(partner_id=self.french.partner_id.id, channel='portal')
+            self.flush_tracking()
+            ack = self._new_mails
         self.assertEqual(len(ack), 1)
         self.assertIn('Nous avons bien reçu votre demande', ack.body_html)
         self.assertNotIn('We have received your request', ack.body_html)
-        ticket.stage_id = self.stage_progress
-        self.env.flush_all()
-        self.env.cr.precommit.run()
-        status = self._outgoing(ticket) - ack
+        with self.mock_mail_gateway():
+            ticket.stage_id = self.stage_progress
+            self.flush_tracking()
+            status = self._new_mails
         self.assertEqual(len(status), 1)
         self.assertIn('Le statut du ticket', status.body_html)
+        self.assertIn('En cours', status.subject, 'the stage name is translated too')
 
     def test_portal_pages_in_french(self):
         ticket = self._create_ticket(partner_id=self.french.partner_id.id, channel='portal')
