@@ -64,8 +64,10 @@ run_load() {  # run_load WORKERS LABEL load.py-options...
     local server_log=$STATE/load/server-$label.log
     log "Starting Odoo with --workers=$workers on 127.0.0.1:$LOAD_PORT ($label)"
     # no cron workers: the run measures requests; mails stay queued
-    odoo_bin -d "$DB" --db-filter="^$DB\$" --http-port="$LOAD_PORT" --gevent-port=$(( LOAD_PORT + 1 )) \
-        --workers="$workers" --max-cron-threads=0 --log-level=warn --logfile="$server_log" &
+    # started directly (not through odoo_bin) so that $! is the server itself
+    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$DB" --db-filter="^$DB\$" \
+        --http-port="$LOAD_PORT" --gevent-port=$(( LOAD_PORT + 1 )) --workers="$workers" --max-cron-threads=0 \
+        --log-level=warn --logfile="$server_log" &
     SERVER_PID=$!
     for _ in $(seq 1 120); do
         curl -sf -o /dev/null "http://127.0.0.1:$LOAD_PORT/web/login" && break
