@@ -8,6 +8,7 @@
                                      the committed POT is made without)
   i18n_tools.py stats PO...          translated / total per file
 """
+import ast
 import sys
 from pathlib import Path
 
@@ -17,13 +18,21 @@ from lxml import etree
 REPO = Path(__file__).resolve().parent.parent
 
 
-def demo_xmlids():
+def xml_ids(paths):
     ids = set()
-    for path in (REPO / 'demo').glob('*.xml'):
+    for path in paths:
         for node in etree.parse(str(path)).iter():
             if isinstance(node.tag, str) and node.get('id'):
                 ids.add(node.get('id').split('.')[-1])
     return ids
+
+
+def demo_xmlids():
+    """Records created by demo files only (demo data may also extend records of the data files)."""
+    manifest = ast.literal_eval((REPO / '__manifest__.py').read_text())
+    def files(key):
+        return [REPO / name for name in manifest.get(key, []) if name.endswith('.xml')]
+    return xml_ids(files('demo')) - xml_ids(files('data'))
 
 
 def is_demo_only(entry, demo_ids):
