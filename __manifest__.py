@@ -39,6 +39,7 @@
         'report/helpdesk_lite_ticket_report_views.xml',
         'views/helpdesk_lite_portal_templates.xml',
         'views/helpdesk_lite_requester_templates.xml',
+        'views/res_config_settings_views.xml',
         'views/helpdesk_lite_menus.xml',
     ],
     'demo': [

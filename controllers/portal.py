@@ -129,7 +129,8 @@ class HelpdeskLiteCustomerPortal(CustomerPortal):
         })
         return values
 
-    @http.route(['/my/helpdesk', '/my/helpdesk/page/<int:page>'], type='http', auth='user', website=True)
+    @http.route(['/my/helpdesk', '/my/helpdesk/page/<int:page>'], type='http', auth='user', website=True,
+                readonly=True)
     def portal_my_helpdesk_tickets(self, page=1, sortby=None, filterby=None, search=None, groupby=None, **kw):
         values = self._helpdesk_lite_list_values(page, sortby, filterby, search, groupby)
         return request.render('helpdesk_lite.portal_my_tickets', values)
@@ -207,7 +208,8 @@ class HelpdeskLiteCustomerPortal(CustomerPortal):
         values['token'] = ticket_sudo._portal_ensure_token()
         return request.render('helpdesk_lite.portal_my_ticket', values, status=400 if error_message else 200)
 
-    @http.route('/my/helpdesk/<int:ticket_id>', type='http', auth='public', website=True, sitemap=False)
+    @http.route('/my/helpdesk/<int:ticket_id>', type='http', auth='public', website=True, sitemap=False,
+                readonly=True)
     def portal_my_helpdesk_ticket(self, ticket_id, access_token=None, report_type=None, download=False, **kw):
         ticket_sudo = self._helpdesk_lite_ticket_sudo(ticket_id, access_token)
         if not ticket_sudo:
@@ -301,7 +303,7 @@ class HelpdeskLitePublic(http.Controller):
     # /helpdesk/rate: links in the closing mail. GET only shows a form; the POST rates.
     # ------------------------------------------------------------------------
     @http.route('/helpdesk/rate/<string:token>/<int:rate>', type='http', auth='public', methods=['GET'],
-                website=True, sitemap=False)
+                website=True, sitemap=False, readonly=True)
     def helpdesk_rate_confirm(self, token, rate, **kw):
         rating, ticket = request.env[TICKET]._portal_rating_from_token(token)
         if not ticket:

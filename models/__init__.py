@@ -38,3 +38,6 @@ from . import mail_mail
 from . import helpdesk_lite_ticket_mail_failure
 from . import helpdesk_lite_ticket_requester
 from . import helpdesk_lite_ticket_merge_guard
+from . import res_company
+from . import helpdesk_lite_sla_schedule
+from . import res_config_settings

@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+import psycopg2.errors
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.misc import hmac
@@ -19,7 +21,7 @@ RETENTION_DAYS = 2
 class HelpdeskLiteSubmitLog(models.Model):
     """One row per accepted public submission, to rate-limit the public form per IP address and per
     email across all workers (an in-memory counter would be per process). Only keyed hashes are
-    stored, never the address or the email themselves; rows are purged after two days."""
+    stored, never the address or the email themselves; rows are purged after the retention period."""
     _name = 'helpdesk.lite.submit.log'
     _description = 'Helpdesk Lite Public Submission (rate limiting)'
     _order = 'date desc, id desc'
@@ -68,9 +70,20 @@ class HelpdeskLiteSubmitLog(models.Model):
 
     @api.autovacuum
     def _gc_submit_log(self):
-        # one DELETE, however many rows a flood left behind
+        """Delete the rows older than the retention period (Settings > Helpdesk, default two days) in one
+        DELETE, however many a flood left behind. Rows another transaction is deleting are skipped; if
+        one deleted some after this transaction began (two workers, or a direct call beside the cron),
+        PostgreSQL refuses the statement with a serialization failure: those rows are gone already, so
+        that is success, not an error."""
+        days = int(self.env['ir.config_parameter'].sudo().get_param(
+            'helpdesk_lite.submit_log_retention_days', RETENTION_DAYS))
         self.flush_model(['date'])
-        self.env.cr.execute(SQL(
-            "DELETE FROM helpdesk_lite_submit_log WHERE date < %s",
-            fields.Datetime.now() - timedelta(days=RETENTION_DAYS)))
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL("""
+                    DELETE FROM helpdesk_lite_submit_log WHERE id IN (
+                        SELECT id FROM helpdesk_lite_submit_log WHERE date < %s FOR UPDATE SKIP LOCKED)""",
+                    fields.Datetime.now() - timedelta(days=max(days, 0))), log_exceptions=False)
+        except psycopg2.errors.SerializationFailure:
+            pass
         self.invalidate_model()

@@ -43,9 +43,12 @@ class HelpdeskLiteTeam(models.Model):
         help='Which Cc addresses of incoming emails follow the ticket (and receive the public replies). '
              'Cc addresses are always recorded on the ticket; our own aliases never become followers.')
     reply_reopen_days = fields.Integer(
-        string='Reopen Window (days)', default=7,
+        string='Reopen Window (days)', default=lambda self: self._default_reply_reopen_days(),
         help='A customer reply to a closed ticket reopens it if it arrives within this many days after '
              'closing; later replies open a new ticket linked to the old one. 0: always a new ticket.')
+
+    def _default_reply_reopen_days(self):
+        return int(self.env['ir.config_parameter'].sudo().get_param('helpdesk_lite.reply_reopen_days', 7))
 
     _sql_constraints = [
         ('reply_reopen_days_positive', 'CHECK (reply_reopen_days >= 0)',

@@ -16,7 +16,6 @@ ACKNOWLEDGED_CHANNELS = ('email', 'portal', 'web')
 # "[HD00042]" in a subject: the fallback route for replies that lost their threading headers.
 TICKET_NUMBER_RE = re.compile(r'\[([A-Za-z]{0,10}\d{1,12})\]')
 # Reopen window for tickets without a team (a team's default).
-DEFAULT_REOPEN_DAYS = 7
 
 
 class HelpdeskLiteTicket(models.Model):
@@ -180,7 +179,7 @@ class HelpdeskLiteTicket(models.Model):
         author = self.env['res.partner'].sudo().browse(author_id)
         if author.user_ids.filtered(lambda u: not u.share):
             return 'post'
-        days = self.team_id.reply_reopen_days if self.team_id else DEFAULT_REOPEN_DAYS
+        days = self.team_id.reply_reopen_days if self.team_id else self.env['helpdesk.lite.team']._default_reply_reopen_days()
         closed_date = self.closed_date or self.write_date
         if days and closed_date and closed_date >= self.env.cr.now() - timedelta(days=days):
             return 'reopen'

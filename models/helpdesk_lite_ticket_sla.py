@@ -5,6 +5,7 @@ in tools/business_clock.py."""
 import threading
 from collections import defaultdict
 
+import psycopg2.errors
 import pytz
 from markupsafe import Markup
 
@@ -337,15 +338,39 @@ class HelpdeskLiteTicket(models.Model):
         return done
 
     def _sla_cron_candidates(self, now):
-        return self.search([('sla_check_date', '<=', now)], order='id').ids
+        domain = [('sla_check_date', '<=', now)]
+        # the scheduled run checks only the companies whose local check hour has come
+        company_ids = self.env.context.get('helpdesk_lite_sla_company_ids')
+        if company_ids is not None:
+            domain.append(('company_id', 'in', company_ids))
+        return self.search(domain, order='id').ids
 
     def _sla_lock_batch(self, ids, now):
-        """Lock the batch's tickets still due; rows another worker holds are skipped, not waited for."""
+        """Lock the batch's tickets still due; rows another worker holds are skipped, not waited for.
+
+        Under REPEATABLE READ, locking a row that another transaction changed and committed after this
+        one began (a second worker, a direct call, an agent's edit) is refused with a serialization
+        failure, which would abort the whole batch. Then the rows are locked one by one and those are
+        skipped: another worker has handled them, or they stay due and the next run takes them."""
         self.flush_model(['sla_check_date'])
-        rows = self.env.execute_query(tools.SQL(
+        locked = self._sla_try_lock(ids, now)
+        if locked is None:
+            locked = []
+            for row_id in ids:
+                locked += self._sla_try_lock([row_id], now) or []
+        return self.browse(locked)
+
+    def _sla_try_lock(self, ids, now):
+        """Ids of ``ids`` locked for this transaction, or None on a serialization failure."""
+        query = tools.SQL(
             "SELECT id FROM %s WHERE id = ANY(%s) AND sla_check_date <= %s FOR NO KEY UPDATE SKIP LOCKED",
-            tools.SQL.identifier(self._table), ids, now))
-        return self.browse([row[0] for row in rows])
+            tools.SQL.identifier(self._table), ids, now)
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(query, log_exceptions=False)
+                return [row[0] for row in self.env.cr.fetchall()]
+        except psycopg2.errors.SerializationFailure:
+            return None
 
     def _sla_mark_at_risk(self, now):
         """Set-based: the tickets that only cross their "at risk" point (no escalation to run) are moved

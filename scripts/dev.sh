@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Set everything up and run Helpdesk Lite: venv, private PostgreSQL, a database with the addon and
 # demo data, then Odoo on http://localhost:$HTTP_PORT. Idempotent: run it again to reuse what exists.
-# Env: ODOO_SRC (Odoo 18 source folder), HTTP_PORT (8069), DB (helpdesk_lite), PGPORT (54329).
+# Env: ODOO_SRC (Odoo 18 source folder), HTTP_PORT (8069), DB (helpdesk_lite), PGPORT (54329),
+# WORKERS (0: threaded; N: prefork with N HTTP workers, CRON_WORKERS cron workers and the gevent
+# websocket process on GEVENT_PORT, default HTTP_PORT + 1000).
 source "$(dirname "$0")/lib.sh"
 DB=${DB:-helpdesk_lite}
 HTTP_PORT=${HTTP_PORT:-8069}
@@ -30,10 +32,10 @@ run_with_progress() {
 
 if psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname='$DB'" | grep -q 1; then
     log "Database $DB exists: updating helpdesk_lite"
-    run_with_progress "Updating $DB" -d "$DB" -u helpdesk_lite
+    run_with_progress "Updating $DB" -d "$DB" -u helpdesk_lite --workers=0
 else
     log "Creating database $DB with helpdesk_lite and demo data (2 to 3 minutes on a laptop; longer on a busy machine)"
-    run_with_progress "Creating $DB" -d "$DB" -i helpdesk_lite
+    run_with_progress "Creating $DB" -d "$DB" -i helpdesk_lite --workers=0
 fi
 
 cleanup() { log "Stopping PostgreSQL"; stop_postgres; }
@@ -50,6 +52,7 @@ cat <<MSG
     demo    / demo      Marc Demo, agent and leader of Technical Support
     portal  / portal    Joel Willis, customer: http://localhost:$HTTP_PORT/my/helpdesk
   Public pages: http://localhost:$HTTP_PORT/helpdesk/help (help center), http://localhost:$HTTP_PORT/helpdesk/submit
+  Mode: $([ "${WORKERS:-0}" -gt 0 ] && echo "prefork, $WORKERS workers, websockets on port $(( ${GEVENT_PORT:-$((HTTP_PORT + 1000))} ))" || echo "threaded (WORKERS=2 for prefork)")
 
 MSG
 odoo_bin -d "$DB" --db-filter="^$DB\$" --http-port="$HTTP_PORT"

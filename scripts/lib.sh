@@ -64,7 +64,7 @@ ensure_system_packages() {
 ensure_venv() {
     local stamp=$VENV/.requirements.sha
     local want
-    want=$(cat "$REPO/requirements.txt" | sha1sum | cut -d' ' -f1)
+    want=$(cat "$REPO/requirements-dev.txt" "$REPO/scripts/pip-constraints.txt" | sha1sum | cut -d' ' -f1)
     if [ ! -x "$VENV/bin/python" ]; then
         log "Creating virtualenv $VENV"
         "${PYTHON:-python3.11}" -m venv "$VENV" 2>/dev/null || python3 -m venv "$VENV"
@@ -73,7 +73,7 @@ ensure_venv() {
         log "Installing Python requirements (about 30 s)"
         # cbor2 5.4.2 does not build with setuptools >= 81 (no pkg_resources).
         PIP_CONSTRAINT=$REPO/scripts/pip-constraints.txt "$VENV/bin/pip" install -q --disable-pip-version-check \
-            -r "$REPO/requirements.txt" >&2
+            -r "$REPO/requirements-dev.txt" >&2
         echo "$want" > "$stamp"
     fi
 }
@@ -96,7 +96,7 @@ start_postgres() {
         log "Starting PostgreSQL on port $PGPORT (socket $PGSOCK)"
         # Durability does not matter for a dev/test cluster; speed does.
         as_pg_user "$(pg_bin pg_ctl)" -D "$PGDATA_DIR" -l "$STATE/pglog/postgres.log" -w start \
-            -o "-p $PGPORT -k $PGSOCK -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
+            -o "-p $PGPORT -k $PGSOCK -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
     fi
     psql_admin -tAc "SELECT 1 FROM pg_roles WHERE rolname='odoo'" | grep -q 1 \
         || psql_admin -qc "CREATE ROLE odoo LOGIN CREATEDB"
@@ -123,16 +123,52 @@ db_user = odoo
 db_password = False
 http_interface = 127.0.0.1
 http_port = ${HTTP_PORT:-8069}
+gevent_port = ${GEVENT_PORT:-$(( ${HTTP_PORT:-8069} + 1000 ))}
 list_db = False
-max_cron_threads = 1
+workers = ${WORKERS:-0}
+max_cron_threads = ${CRON_WORKERS:-1}
+; Connections per Odoo process. Threaded mode: one per concurrent request and cron thread (a request
+; may briefly hold two), so odoo_bin() caps the HTTP threads at (db_maxconn - max_cron_threads) / 2.
+; Prefork: each worker serves one request at a time but keeps its own pool, and the gevent process
+; has one per open websocket. PostgreSQL must allow (workers + max_cron_threads + 1) x db_maxconn:
+; the private cluster is started with max_connections = 300.
+db_maxconn = 32
+limit_time_cpu = 60
+limit_time_real = 120
 EOF
 }
 
 odoo_bin() {
     # A sub-command (shell, ...) must come before the options.
     local cmd=()
-    case "${1:-}" in shell|scaffold|populate|neutralize) cmd=("$1"); shift ;; esac
-    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" "${cmd[@]}" -c "$ODOO_CONF" "$@"
+    case "${1:-}" in shell|scaffold|populate|neutralize|gevent) cmd=("$1"); shift ;; esac
+    # Threaded mode: without a cap every accepted connection gets a thread, and 25 busy clients exhaust
+    # the connection pool ("PoolError: The Connection Pool Is Full"); any non-number means
+    # (db_maxconn - max_cron_threads) / 2 threads.
+    ODOO_MAX_HTTP_THREADS=${ODOO_MAX_HTTP_THREADS:-auto} \
+        "$VENV/bin/python" "$ODOO_SRC/odoo-bin" "${cmd[@]}" -c "$ODOO_CONF" "$@"
+}
+
+clean_addon_copy() {
+    # The files of the addon alone (tracked or new, not ignored) in $1/helpdesk_lite: the repository
+    # folder also holds .venv/ and .local/, which Odoo's translation export would walk and scan.
+    local dest=$1/helpdesk_lite file
+    mkdir -p "$dest"
+    while IFS= read -r -d '' file; do
+        [ -f "$REPO/$file" ] && mkdir -p "$dest/$(dirname "$file")" && cp "$REPO/$file" "$dest/$file"
+    done < <(git -C "$REPO" ls-files -z --cached --others --exclude-standard)
+}
+
+export_pot() {
+    # export_pot DB FILE: Odoo's own export of the addon's terms (code and data) from an installed database.
+    local tmp
+    tmp=$(mktemp -d)
+    clean_addon_copy "$tmp"
+    odoo_bin -d "$1" --addons-path="$ODOO_SRC/odoo/addons,$tmp" --i18n-export="$2" --modules=helpdesk_lite \
+        --stop-after-init --no-http --log-level=warn --workers=0
+    local rc=$?
+    rm -rf "$tmp"
+    return $rc
 }
 
 setup_all() {

@@ -18,3 +18,4 @@ from . import test_hardening
 from . import test_business_clock
 from . import test_customer_facing
 from . import test_resolution
+from . import test_production

@@ -433,8 +433,8 @@ class TestSlaCron(HelpdeskLiteSlaCommon):
         cron = self.env.ref('helpdesk_lite.ir_cron_helpdesk_lite_sla_check')
         self.assertRecordValues(cron, [{
             'model_id': self.env['ir.model']._get_id('helpdesk.lite.ticket'), 'interval_number': 1,
-            'interval_type': 'days', 'active': True, 'code': 'model._cron_check_sla_overdue()'}])
-        self.assertEqual((cron.nextcall.hour, cron.nextcall.minute), (7, 0))
+            'interval_type': 'hours', 'active': True, 'code': 'model._cron_sla_check_scheduled()'}])
+        self.assertEqual((cron.nextcall.minute, cron.nextcall.second), (0, 0), 'on the hour')
         ticket = self._create_ticket_at(at(0, 9), user_id=self.agent.id)
         with self._at(at(0, 11, 30)):
             cron.method_direct_trigger()
