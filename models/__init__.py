@@ -18,3 +18,4 @@ from . import helpdesk_lite_sla_policy_line
 from . import helpdesk_lite_sla_breach
 from . import helpdesk_lite_ticket_portal
 from . import helpdesk_lite_submit_log
+from . import mail_render_mixin
