@@ -384,7 +384,7 @@ def _profile_text(profiler, top):
     for key in ('tottime', 'cumulative'):
         stats.sort_stats(key).print_stats(top)
     # who calls Python's compiler (templates, safe_eval) and the HTML sanitizer: per-record work shows here
-    stats.print_callers(r'built-in method builtins.compile|html_sanitize|_compile\b')
+    stats.print_callers(r'built-in method builtins.compile|html_sanitize|ir_qweb.py.*\(_compile\)|test_expr')
     return out.getvalue()
 
 

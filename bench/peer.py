@@ -7,40 +7,20 @@ unassigned, tags on one ticket in three, customer and assignee following each ti
 with one ``INSERT ... SELECT generate_series``. Helpers used by the scenarios' ``peer_prepare`` /
 ``peer_run``.
 """
-from dataclasses import dataclass
-
 from odoo import Command
 from odoo.tools import SQL
 
-from .datagen import PRODUCTS, SUBJECTS
+from .datagen import PRODUCTS, SUBJECTS, Fixtures, insert_followers, make_agents, make_customers
 
 TICKET = 'helpdesk.ticket'
 
 
-@dataclass
-class PeerFixtures:
-    team: object
-    agents: object
-    stages: dict              # new / open / pending / closed -> helpdesk.ticket.stage
-    categories: object
-    tags: object
-    customer_companies: object
-    customers: object
-
-    @property
-    def agent(self):
-        return self.agents[0]
-
-
 def make_fixtures(env, n_agents=5, n_companies=20, n_customers=200, n_tags=8):
+    """datagen.make_fixtures for the peer: stages are its New, In Progress, Awaiting and Done."""
     env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True, no_reset_password=True,
                            mail_notrack=True))
     company = env.company
-    agents = env['res.users'].create([{
-        'name': f'Bench Agent {i}', 'login': f'bench_agent_{i}', 'email': f'bench.agent{i}@example.com',
-        'company_id': company.id, 'company_ids': [Command.set(company.ids)],
-        'groups_id': [Command.set([env.ref('base.group_user').id, env.ref('helpdesk_mgmt.group_helpdesk_user').id])],
-    } for i in range(n_agents)])
+    agents = make_agents(env, n_agents, env.ref('helpdesk_mgmt.group_helpdesk_user'))
     team = env['helpdesk.ticket.team'].create({
         'name': 'Bench Support', 'user_id': agents[0].id, 'user_ids': [Command.set(agents.ids)],
         'company_id': company.id,
@@ -53,15 +33,9 @@ def make_fixtures(env, n_agents=5, n_companies=20, n_customers=200, n_tags=8):
     }
     categories = env['helpdesk.ticket.category'].create([{'name': f'Bench Category {i}'} for i in range(4)])
     tags = env['helpdesk.ticket.tag'].create([{'name': f'bench-tag-{i}', 'color': i % 11} for i in range(n_tags)])
-    customer_companies = env['res.partner'].create([{
-        'name': f'Customer Company {i}', 'is_company': True, 'email': f'contact@customer{i}.example.com',
-    } for i in range(n_companies)])
-    customers = env['res.partner'].create([{
-        'name': f'Customer {i}', 'email': f'customer{i}@example.com', 'phone': f'+32 470 {i:06d}',
-        'parent_id': customer_companies[i % n_companies].id if i % 2 == 0 else False,
-    } for i in range(n_customers)])
-    return PeerFixtures(team=team, agents=agents, stages=stages, categories=categories, tags=tags,
-                        customer_companies=customer_companies, customers=customers)
+    customer_companies, customers = make_customers(env, n_companies, n_customers)
+    return Fixtures(company=company, team=team, agents=agents, stages=stages, categories=categories, tags=tags,
+                    customer_companies=customer_companies, customers=customers)
 
 
 def ticket_vals_list(fx, count, *, stage=None):
@@ -159,25 +133,8 @@ def insert_tickets(env, fx, count, *, partners=None, open_ratio=0.05, team=None,
         ON CONFLICT DO NOTHING
     """, tags=fx.tags.ids, n=len(fx.tags), first=first, last=last))
     if followers:
-        _insert_followers(env, first, last)
+        insert_followers(env, TICKET, first, last)
     env.cr.execute("ANALYZE helpdesk_ticket")
     env.invalidate_all()
     return ids
 
-
-def _insert_followers(env, first, last):
-    """Customer and assignee follow the ticket with the default subtypes (external ones for customers)."""
-    all_ids, _internal, external_ids = env['mail.message.subtype']._default_subtypes(TICKET)
-    for partner_column, subtype_ids in ((SQL("t.partner_id"), external_ids), (SQL("u.partner_id"), all_ids)):
-        env.cr.execute(SQL("""
-            WITH ins AS (
-                INSERT INTO mail_followers (res_model, res_id, partner_id)
-                SELECT %(model)s, t.id, %(partner)s
-                  FROM helpdesk_ticket t LEFT JOIN res_users u ON u.id = t.user_id
-                 WHERE t.id BETWEEN %(first)s AND %(last)s AND %(partner)s IS NOT NULL
-                ON CONFLICT DO NOTHING
-                RETURNING id
-            )
-            INSERT INTO mail_followers_mail_message_subtype_rel (mail_followers_id, mail_message_subtype_id)
-            SELECT ins.id, s FROM ins CROSS JOIN unnest(%(subtypes)s::int[]) AS s
-        """, model=TICKET, partner=partner_column, first=first, last=last, subtypes=list(subtype_ids)))
