@@ -1,6 +1,7 @@
 from unittest.mock import patch
 
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.base.models.ir_qweb import IrQWeb
 
@@ -56,7 +57,7 @@ class TestMailBatchRender(HelpdeskLiteCommon):
 
     def test_broken_template_reports_odoo_error(self):
         tickets = self.Ticket.create([{'name': f'Broken {i}', 'team_id': self.team.id} for i in range(2)])
-        with self.assertRaises(Exception) as caught:
+        with self.assertRaises(Exception) as caught, mute_logger('odoo.addons.mail.models.mail_render_mixin'):
             self.env['mail.render.mixin']._render_template_qweb(
                 '<p t-out="object.no_such_field.name"/>', tickets._name, tickets.ids)
         self.assertIn('Failed to render QWeb template', str(caught.exception))
