@@ -453,6 +453,11 @@ def markdown_table(results, meta=None):
             f"| {res['scenario']} | {_fmt_size(res['size'])} | {_fmt_ms(t['median'])} | "
             f"{_fmt_ms(t['min'])} – {_fmt_ms(t['max'])} | {sql} | {queries} | {per_item} | {peak} | {res['runs']} |"
             + peer_cells)
+    if with_peer:
+        lines.append('')
+        lines.append('Peer: OCA `helpdesk_mgmt` (18.0) in its own database on the same Odoo and PostgreSQL, the same '
+                     'data at the same size, runs interleaved with ours (ours, peer, ours, peer...); ratios are '
+                     'ours/peer of the medians (below 1: we are faster or need fewer queries).')
     if meta:
         older = [res for res in sorted(results, key=lambda r: (r['scenario'], r['size']))
                  if res.get('measured_at') and (res.get('measured_at'), res.get('commit')) !=
