@@ -55,12 +55,7 @@ def make_fixtures(env, n_agents=5, n_companies=20, n_customers=200, n_tags=8):
     env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True, no_reset_password=True,
                            mail_notrack=True))
     company = env.company
-    group_user = env.ref('helpdesk_lite.group_helpdesk_lite_user')
-    agents = env['res.users'].create([{
-        'name': f'Bench Agent {i}', 'login': f'bench_agent_{i}', 'email': f'bench.agent{i}@example.com',
-        'company_id': company.id, 'company_ids': [Command.set(company.ids)],
-        'groups_id': [Command.set([env.ref('base.group_user').id, group_user.id])],
-    } for i in range(n_agents)])
+    agents = make_agents(env, n_agents, env.ref('helpdesk_lite.group_helpdesk_lite_user'))
     team = env['helpdesk.lite.team'].create({
         'name': 'Bench Support', 'leader_id': agents[0].id, 'member_ids': [Command.set(agents.ids)],
         'company_id': company.id,
@@ -79,6 +74,23 @@ def make_fixtures(env, n_agents=5, n_companies=20, n_customers=200, n_tags=8):
         categories |= env['helpdesk.lite.category'].create(
             [{'name': f'Bench Category {i}'} for i in range(4 - len(categories))])
     tags = env['helpdesk.lite.tag'].create([{'name': f'bench-tag-{i}', 'color': i % 11} for i in range(n_tags)])
+    customer_companies, customers = make_customers(env, n_companies, n_customers)
+    return Fixtures(company=company, team=team, agents=agents, stages=stages, categories=categories, tags=tags,
+                    customer_companies=customer_companies, customers=customers)
+
+
+def make_agents(env, count, helpdesk_group):
+    """``count`` internal users in ``helpdesk_group`` (ours or the peer's), in the current company."""
+    company = env.company
+    return env['res.users'].create([{
+        'name': f'Bench Agent {i}', 'login': f'bench_agent_{i}', 'email': f'bench.agent{i}@example.com',
+        'company_id': company.id, 'company_ids': [Command.set(company.ids)],
+        'groups_id': [Command.set([env.ref('base.group_user').id, helpdesk_group.id])],
+    } for i in range(count)])
+
+
+def make_customers(env, n_companies, n_customers):
+    """Customer companies, and contacts of which every other one works for a company."""
     customer_companies = env['res.partner'].create([{
         'name': f'Customer Company {i}', 'is_company': True, 'email': f'contact@customer{i}.example.com',
     } for i in range(n_companies)])
@@ -86,8 +98,7 @@ def make_fixtures(env, n_agents=5, n_companies=20, n_customers=200, n_tags=8):
         'name': f'Customer {i}', 'email': f'customer{i}@example.com', 'phone': f'+32 470 {i:06d}',
         'parent_id': customer_companies[i % n_companies].id if i % 2 == 0 else False,
     } for i in range(n_customers)])
-    return Fixtures(company=company, team=team, agents=agents, stages=stages, categories=categories, tags=tags,
-                    customer_companies=customer_companies, customers=customers)
+    return customer_companies, customers
 
 
 @dataclass
@@ -244,7 +255,7 @@ def insert_tickets(env, fx, count, *, partners=None, agents=None, open_ratio=0.0
     assert last_id - first_id + 1 == inserted, 'bulk ticket ids are not contiguous'
     _insert_tags(env, fx, bulk)
     if followers:
-        _insert_followers(env, bulk)
+        insert_followers(env, TICKET, bulk.first_id, bulk.last_id)
     if messages:
         _insert_creation_messages(env, bulk)
     env.invalidate_all()
@@ -312,9 +323,10 @@ def _insert_tags(env, fx, bulk):
     """, tags=tag_ids, n=len(tag_ids), first=bulk.first_id, last=bulk.last_id))
 
 
-def _insert_followers(env, bulk):
-    """Customer and assignee follow the ticket with the default subtypes (external ones for customers)."""
-    all_ids, _internal_ids, external_ids = env['mail.message.subtype']._default_subtypes(TICKET)
+def insert_followers(env, model, first_id, last_id):
+    """Customer and assignee follow the tickets ``first_id`` to ``last_id`` of ``model`` (ours or the
+    peer's) with the default subtypes (external ones for customers)."""
+    all_ids, _internal_ids, external_ids = env['mail.message.subtype']._default_subtypes(model)
     for partner_column, subtype_ids in (
             (SQL("t.partner_id"), external_ids),
             (SQL("u.partner_id"), all_ids)):
@@ -322,15 +334,15 @@ def _insert_followers(env, bulk):
             WITH ins AS (
                 INSERT INTO mail_followers (res_model, res_id, partner_id)
                 SELECT %(model)s, t.id, %(partner)s
-                  FROM helpdesk_lite_ticket t LEFT JOIN res_users u ON u.id = t.user_id
+                  FROM %(table)s t LEFT JOIN res_users u ON u.id = t.user_id
                  WHERE t.id BETWEEN %(first)s AND %(last)s AND %(partner)s IS NOT NULL
                 ON CONFLICT DO NOTHING
                 RETURNING id
             )
             INSERT INTO mail_followers_mail_message_subtype_rel (mail_followers_id, mail_message_subtype_id)
             SELECT ins.id, s FROM ins CROSS JOIN unnest(%(subtypes)s::int[]) AS s
-        """, model=TICKET, partner=partner_column, first=bulk.first_id, last=bulk.last_id,
-            subtypes=list(subtype_ids)))
+        """, model=model, table=SQL.identifier(env[model]._table), partner=partner_column, first=first_id,
+            last=last_id, subtypes=list(subtype_ids)))
 
 
 def _insert_creation_messages(env, bulk):

@@ -18,8 +18,11 @@ precommit hooks: tracking messages, status mails). SQL queries are Odoo's own pe
 (``cr.sql_log_count``), hence deterministic; times are wall-clock medians after a warm-up run;
 memory is the tracemalloc peak of one extra run (tracing slows Python down, so it is not timed).
 """
+import cProfile
 import gc
 import importlib
+import io
+import pstats
 import logging
 import re
 import statistics
@@ -27,7 +30,7 @@ import threading
 import time
 import tracemalloc
 import traceback
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from unittest.mock import patch
@@ -75,6 +78,20 @@ class Scenario:
             return list(large)
         sizes = self.sizes
         return sorted(set(sizes) | {LARGE_SIZE}) if max(sizes) >= 10_000 else sizes
+
+    @property
+    def has_peer(self):
+        return hasattr(self.module, 'peer_prepare') and hasattr(self.module, 'peer_run')
+
+    def peer(self):
+        """The same scenario on the peer's database: its ``peer_prepare`` and ``peer_run``."""
+        module = self.module
+        side = type('PeerSide', (), {
+            'prepare': staticmethod(module.peer_prepare), 'run': staticmethod(module.peer_run),
+            'SIZES': module.SIZES, 'RUNS': getattr(module, 'RUNS', None),
+            'PER_ITEM': getattr(module, 'PER_ITEM', None), 'TITLE': self.title,
+        })
+        return Scenario(self.name, side)
 
     def items(self, size):
         per_item = getattr(self.module, 'PER_ITEM', None)
@@ -172,7 +189,7 @@ def _query_recorder(queries):
             thread.query_hooks = hooks
 
 
-def _one_run(env, scenario, state, trace=False, queries=None):
+def _one_run(env, scenario, state, trace=False, queries=None, profiler=None):
     cr = env.cr
     with savepoint(cr, 'helpdesk_lite_bench_run'):
         env.invalidate_all()       # cold record cache, as for a new request; registry caches stay warm
@@ -183,7 +200,7 @@ def _one_run(env, scenario, state, trace=False, queries=None):
         q0 = cr.sql_log_count
         t0 = time.perf_counter()
         try:
-            with _sql_timer() as sql, recorder:
+            with _sql_timer() as sql, recorder, profiler or nullcontext():
                 scenario.module.run(env, state)
                 cr.flush()         # what the end-of-request commit does: flush + tracking/mail hooks
             elapsed = time.perf_counter() - t0
@@ -195,60 +212,150 @@ def _one_run(env, scenario, state, trace=False, queries=None):
     return elapsed, queries_count, peak, sql['seconds']
 
 
-def measure(env, scenario, size, *, runs=None, warmup=1, memory=True, after_prepare=None, trace=0):
+class Measurement:
+    """One scenario at one size on one database: prepare, then runs one at a time, then the result.
+
+    Steps are separate so that two measurements (ours and the peer's, each on its own database) can
+    be interleaved run by run: both then see the same machine load (see ``measure_interleaved``).
+    """
+
+    def __init__(self, env, scenario, size, *, runs=None, warmup=1, memory=True, after_prepare=None,
+                 trace=0, profile=0, on_switch=None):
+        self.env, self.scenario, self.size = env, scenario, size
+        self.runs = runs or scenario.runs
+        self.warmup, self.memory, self.after_prepare, self.trace = warmup, memory, after_prepare, trace
+        self.profile = profile
+        self.on_switch = on_switch or (lambda: None)
+        self.result = {
+            'scenario': scenario.name, 'title': scenario.title, 'size': size, 'items': scenario.items(size),
+            'runs': self.runs, 'warmup': warmup, 'status': 'ok',
+        }
+        self.timings, self.query_counts, self.sql_times, self.peak = [], [], [], None
+        self.done = 0
+        self.state = None
+        self._stack = ExitStack()
+
+    @property
+    def ok(self):
+        return self.result['status'] == 'ok'
+
+    def _guard(self, step):
+        if not self.ok:
+            return
+        self.on_switch()
+        try:
+            step()
+        except Exception as e:  # noqa: BLE001 - one failing scenario must not stop the others
+            _logger.error('bench: scenario %s at size %s failed', self.scenario.name, self.size, exc_info=True)
+            self.result.update(status='error', error=f'{type(e).__name__}: {e}'[:300],
+                               traceback=traceback.format_exc())
+
+    def prepare(self):
+        cr = self.env.cr
+        self._stack.enter_context(no_commit(cr))
+        if self.after_prepare is None:
+            cr.execute('SAVEPOINT "helpdesk_lite_bench_scenario"')
+            self._stack.callback(self._rollback_scenario)
+
+        def step():
+            t0 = time.perf_counter()
+            self.state = self.scenario.module.prepare(self.env, self.size)
+            cr.flush()
+            if self.after_prepare is not None:
+                self.after_prepare(self.env)
+            self.result['prepare_s'] = round(time.perf_counter() - t0, 2)
+        self._guard(step)
+
+    def _rollback_scenario(self):
+        cr = self.env.cr
+        cr.clear()
+        cr.postcommit.clear()
+        cr.execute('ROLLBACK TO SAVEPOINT "helpdesk_lite_bench_scenario"')
+        cr.execute('RELEASE SAVEPOINT "helpdesk_lite_bench_scenario"')
+
+    def step(self):
+        """One run (warm-up runs first); False once all runs are done."""
+        if not self.ok or self.done >= self.warmup + self.runs:
+            return False
+
+        def step():
+            elapsed, queries, _peak, sql_time = _one_run(self.env, self.scenario, self.state)
+            if self.done >= self.warmup:
+                self.timings.append(elapsed)
+                self.query_counts.append(queries)
+                self.sql_times.append(sql_time)
+        self._guard(step)
+        self.done += 1
+        return self.ok
+
+    def extras(self):
+        """The untimed runs: memory peak, query trace, profile."""
+        def step():
+            if self.memory:
+                self.peak = _one_run(self.env, self.scenario, self.state, trace=True)[2]
+            if self.trace:
+                recorded = []
+                _one_run(self.env, self.scenario, self.state, queries=recorded)
+                self.result['trace'] = _summarize_queries(recorded, self.trace)
+            if self.profile:
+                profiler = cProfile.Profile()
+                _one_run(self.env, self.scenario, self.state, profiler=profiler)
+                self.result['profile'] = _profile_text(profiler, self.profile)
+        self._guard(step)
+
+    def finish(self):
+        self.on_switch()
+        self._stack.close()
+        result = self.result
+        if self.timings:
+            result.update(_stats(self.timings, self.query_counts, result['items']))
+            result['sql_ms'] = round(statistics.median(self.sql_times) * 1000, 2)
+        if self.peak is not None:
+            result['peak_mem_mb'] = round(self.peak / 2**20, 1)
+        return result
+
+
+def measure(env, scenario, size, *, runs=None, warmup=1, memory=True, after_prepare=None, trace=0, profile=0):
     """Prepare ``scenario`` at ``size`` and measure ``runs`` runs after ``warmup`` runs.
 
     Without ``after_prepare`` the prepared data lives in a savepoint rolled back at the end (tests).
     With it (the command line, on a throwaway database copy), it is called once the data is
     prepared, e.g. to commit and VACUUM ANALYZE so that the runs see committed, analysed tables.
     With ``trace`` (a number N), one more run records its queries: the N slowest and the most
-    repeated ones are returned in ``result['trace']``.
+    repeated ones are returned in ``result['trace']``; with ``profile`` (N), one more run under
+    cProfile gives the N costliest functions in ``result['profile']``.
     Returns a result dict; errors are reported in it (``status`` = 'error'), not raised.
     """
-    runs = runs or scenario.runs
-    result = {
-        'scenario': scenario.name, 'title': scenario.title, 'size': size, 'items': scenario.items(size),
-        'runs': runs, 'warmup': warmup, 'status': 'ok',
-    }
-    cr = env.cr
-    timings, query_counts, sql_times, peak = [], [], [], None
-    with no_commit(cr):
-        try:
-            if after_prepare is None:
-                cr.execute('SAVEPOINT "helpdesk_lite_bench_scenario"')
-            t0 = time.perf_counter()
-            state = scenario.module.prepare(env, size)
-            cr.flush()
-            if after_prepare is not None:
-                after_prepare(env)
-            result['prepare_s'] = round(time.perf_counter() - t0, 2)
-            for i in range(warmup + runs):
-                elapsed, queries, _peak, sql_time = _one_run(env, scenario, state)
-                if i >= warmup:
-                    timings.append(elapsed)
-                    query_counts.append(queries)
-                    sql_times.append(sql_time)
-            if memory:
-                peak = _one_run(env, scenario, state, trace=True)[2]
-            if trace:
-                recorded = []
-                _one_run(env, scenario, state, queries=recorded)
-                result['trace'] = _summarize_queries(recorded, trace)
-        except Exception as e:  # noqa: BLE001 - one failing scenario must not stop the others
-            _logger.error('bench: scenario %s at size %s failed', scenario.name, size, exc_info=True)
-            result.update(status='error', error=f'{type(e).__name__}: {e}'[:300], traceback=traceback.format_exc())
-        finally:
-            if after_prepare is None:
-                cr.clear()
-                cr.postcommit.clear()
-                cr.execute('ROLLBACK TO SAVEPOINT "helpdesk_lite_bench_scenario"')
-                cr.execute('RELEASE SAVEPOINT "helpdesk_lite_bench_scenario"')
-    if timings:
-        result.update(_stats(timings, query_counts, result['items']))
-        result['sql_ms'] = round(statistics.median(sql_times) * 1000, 2)
-    if peak is not None:
-        result['peak_mem_mb'] = round(peak / 2**20, 1)
-    return result
+    return measure_interleaved([Measurement(env, scenario, size, runs=runs, warmup=warmup, memory=memory,
+                                            after_prepare=after_prepare, trace=trace, profile=profile)])[0]
+
+
+def measure_interleaved(measurements):
+    """Prepare every measurement, then alternate their runs (A, B, A, B, ...), so that a change of
+    the machine's load hits all of them alike; their medians can then be compared."""
+    try:
+        for m in measurements:
+            m.prepare()
+        while any([m.step() for m in measurements]):
+            pass
+        for m in measurements:
+            m.extras()
+    finally:
+        results = [m.finish() for m in measurements]
+    return results
+
+
+def peer_result(ours, peer):
+    """Attach the peer's figures and the ours/peer ratios to our result (in place)."""
+    if peer.get('status') != 'ok':
+        ours['peer'] = {'status': peer.get('status'), 'error': peer.get('error')}
+        return ours
+    ours['peer'] = {key: peer[key] for key in ('status', 'time_ms', 'queries', 'sql_ms', 'per_item', 'peak_mem_mb',
+                                               'prepare_s', 'profile', 'trace') if key in peer}
+    if ours.get('status') == 'ok':
+        ours['peer']['ratio_time'] = round(ours['time_ms']['median'] / max(peer['time_ms']['median'], 1e-6), 2)
+        ours['peer']['ratio_queries'] = round(ours['queries'] / max(peer['queries'], 1), 2)
+    return ours
 
 
 def _stats(timings, query_counts, items):
@@ -268,6 +375,17 @@ def _stats(timings, query_counts, items):
             'ms': round(stats['time_ms']['median'] / items, 3),
         }
     return stats
+
+
+def _profile_text(profiler, top):
+    """The ``top`` functions by own time and by cumulated time, as pstats prints them."""
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).strip_dirs()
+    for key in ('tottime', 'cumulative'):
+        stats.sort_stats(key).print_stats(top)
+    # who calls Python's compiler (templates, safe_eval) and the HTML sanitizer: per-record work shows here
+    stats.print_callers(r'built-in method builtins.compile|html_sanitize|ir_qweb.py.*\(_compile\)|test_expr')
+    return out.getvalue()
 
 
 def _summarize_queries(recorded, top):
@@ -308,12 +426,19 @@ def markdown_table(results, meta=None):
             f"Python {meta.get('python_version', '?')}, commit `{meta.get('commit', '?')}`, "
             f"load average at start {', '.join(map(str, meta.get('load_average', [])))}.")
         lines.append('')
-    lines.append('| Scenario | Size | Median | Min – max | of which SQL | SQL queries | Per item | Peak memory | Runs |')
-    lines.append('|---|---:|---:|---:|---:|---:|---:|---:|---:|')
+    with_peer = any(res.get('peer') for res in results)
+    peer_head, peer_rule = ('', '')
+    if with_peer:
+        peer_head = ' Peer median | Peer SQL queries | Ours/peer time | Ours/peer queries |'
+        peer_rule = '---:|---:|---:|---:|'
+    lines.append('| Scenario | Size | Median | Min – max | of which SQL | SQL queries | Per item | Peak memory | Runs |'
+                 + peer_head)
+    lines.append('|---|---:|---:|---:|---:|---:|---:|---:|---:|' + peer_rule)
     for res in sorted(results, key=lambda r: (r['scenario'], r['size'])):
+        peer_cells = _peer_cells(res.get('peer')) if with_peer else ''
         if res.get('status') != 'ok':
             lines.append(f"| {res['scenario']} | {_fmt_size(res['size'])} | **error** | | | | "
-                         f"{res.get('error', '')[:80]} | | |")
+                         f"{res.get('error', '')[:80]} | | |" + peer_cells)
             continue
         t = res['time_ms']
         queries = str(res['queries'])
@@ -326,7 +451,13 @@ def markdown_table(results, meta=None):
         sql = _fmt_ms(res['sql_ms']) if res.get('sql_ms') is not None else ''
         lines.append(
             f"| {res['scenario']} | {_fmt_size(res['size'])} | {_fmt_ms(t['median'])} | "
-            f"{_fmt_ms(t['min'])} – {_fmt_ms(t['max'])} | {sql} | {queries} | {per_item} | {peak} | {res['runs']} |")
+            f"{_fmt_ms(t['min'])} – {_fmt_ms(t['max'])} | {sql} | {queries} | {per_item} | {peak} | {res['runs']} |"
+            + peer_cells)
+    if with_peer:
+        lines.append('')
+        lines.append('Peer: OCA `helpdesk_mgmt` (18.0) in its own database on the same Odoo and PostgreSQL, the same '
+                     'data at the same size, runs interleaved with ours (ours, peer, ours, peer...); ratios are '
+                     'ours/peer of the medians (below 1: we are faster or need fewer queries).')
     if meta:
         older = [res for res in sorted(results, key=lambda r: (r['scenario'], r['size']))
                  if res.get('measured_at') and (res.get('measured_at'), res.get('commit')) !=
@@ -337,6 +468,15 @@ def markdown_table(results, meta=None):
                 f"{res['scenario']} @ {_fmt_size(res['size'])} ({res['measured_at']}, `{res.get('commit', '?')}`, "
                 f"load {', '.join(map(str, res.get('load_average', [])[:1]))})" for res in older) + '.')
     return '\n'.join(lines)
+
+
+def _peer_cells(peer):
+    if not peer:
+        return ' | | | |'
+    if peer.get('status') != 'ok':
+        return f" **error** {(peer.get('error') or '')[:60]} | | | |"
+    return (f" {_fmt_ms(peer['time_ms']['median'])} | {peer['queries']} | "
+            f"**{peer.get('ratio_time', '')}** | {peer.get('ratio_queries', '')} |")
 
 
 def _fmt_ms(ms):

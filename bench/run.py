@@ -43,6 +43,11 @@ def parse_args(argv):
     parser.add_argument('--trace', type=int, default=0, metavar='N',
                         help='one more run per measurement records its queries; print the N slowest and '
                              'the N most repeated query shapes (also in the JSON)')
+    parser.add_argument('--profile', type=int, default=0, metavar='N',
+                        help='one more run per measurement under cProfile; print its N costliest functions')
+    parser.add_argument('--peer-database',
+                        help='database with the peer (helpdesk_mgmt) installed: scenarios with peer_prepare/peer_run '
+                             'are measured on it too, interleaved with ours')
     parser.add_argument('--log-level', default='warn')
     return parser.parse_args(argv)
 
@@ -87,8 +92,10 @@ def main(argv=None):
         started = time.time()
         log(f'{sc.name} @ {size:,}: preparing ...')
         keep = args.keep and index == len(plan) - 1
+        load = [round(x, 2) for x in os.getloadavg()]
         res = measure_on_copy(args, harness, sc, size, keep=keep)
-        res.update(measured_at=meta['date'], commit=meta['commit'], load_average=meta['load_average'])
+        res.update(measured_at=meta['date'], commit=meta['commit'], load_average=meta['load_average'],
+                   load_during=[load[0], round(os.getloadavg()[0], 2)])
         results.append(res)
         if res['status'] == 'ok':
             per_item = f" ({res['per_item']['queries']} q/item)" if res.get('per_item') else ''
@@ -98,8 +105,18 @@ def main(argv=None):
                 f"total {time.time() - started:.0f} s")
         else:
             log(f"{sc.name} @ {size:,}: ERROR {res['error']}")
+        peer = res.get('peer')
+        if peer and peer.get('status') == 'ok':
+            log(f"{sc.name} @ {size:,}: peer median {peer['time_ms']['median']} ms, {peer['queries']} queries; "
+                f"ours/peer time {peer.get('ratio_time')}, queries {peer.get('ratio_queries')}")
+        elif peer:
+            log(f"{sc.name} @ {size:,}: peer ERROR {peer.get('error')}")
         if res.get('trace'):
             print_trace(sc.name, size, res['trace'])
+        for side in (res, res.get('peer') or {}):
+            if side.get('profile'):
+                print(f"--- profile of {sc.name} @ {size:,}{' (peer)' if side is not res else ''}:\n{side['profile']}",
+                      file=sys.stderr)
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -118,35 +135,66 @@ def main(argv=None):
 
 
 def measure_on_copy(args, harness, scenario, size, keep=False):
+    """Measure ``scenario`` at ``size`` on a copy of the benchmark database and, when the scenario
+    has a peer side and a peer database is given, on a copy of the peer's, runs interleaved."""
+    sides = [(args.database, scenario)]
+    if args.peer_database and scenario.has_peer:
+        sides.append((args.peer_database, scenario.peer()))
+    opened, measurements = [], []
+    try:
+        for source, side in sides:
+            work = f'{source}_work'
+            drop_database(work)
+            clone_database(source, work)
+            opened.append(work)
+            # the peer's memory peak is not compared: one run under tracemalloc less
+            measurements.append(_measurement(args, harness, work, side, size, memory=not measurements))
+        results = harness.measure_interleaved(measurements)
+    finally:
+        for index, work in enumerate(opened):
+            _close(work, measurements[index].env.cr if index < len(measurements) else None,
+                   keep=keep and index == 0, label=f'{scenario.name} @ {size:,}')
+    if len(results) == 2:
+        harness.peer_result(results[0], results[1])
+    return results[0]
+
+
+def _measurement(args, harness, work, scenario, size, memory=True):
     import odoo
     from odoo.modules.registry import Registry
-    work = f'{args.database}_work'
-    drop_database(work)
-    clone_database(args.database, work)
-    threading.current_thread().dbname = work
+
+    def switch():
+        # two databases in one thread: whatever reads the current database name sees the right one
+        threading.current_thread().dbname = work
+    switch()
     registry = Registry(work)
     cr = registry.cursor()
-    try:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        env = env(context=env['res.users'].context_get())
+    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    env = env(context=env['res.users'].context_get())
 
-        def commit_and_analyze(env):
-            harness.real_commit(env.cr)
-            vacuum_analyze(work)
+    def commit_and_analyze(env):
+        harness.real_commit(env.cr)
+        vacuum_analyze(work)
 
-        runs = 1 if args.smoke else args.runs
-        return harness.measure(env, scenario, size, runs=runs, warmup=0 if args.smoke else 1,
-                               memory=not args.smoke, after_prepare=commit_and_analyze, trace=args.trace)
-    finally:
+    runs = 1 if args.smoke else args.runs
+    return harness.Measurement(env, scenario, size, runs=runs, warmup=0 if args.smoke else 1,
+                               memory=memory and not args.smoke, after_prepare=commit_and_analyze, trace=args.trace,
+                               profile=args.profile, on_switch=switch)
+
+
+def _close(work, cr, keep, label):
+    import odoo
+    from odoo.modules.registry import Registry
+    if cr is not None:
         cr.rollback()
         cr.close()
-        Registry.delete(work)
-        threading.current_thread().dbname = None
-        if keep:
-            odoo.sql_db.close_db(work)
-            log(f'kept the database {work} (data of {scenario.name} @ {size:,}, committed)')
-        else:
-            drop_database(work)
+    Registry.delete(work)
+    threading.current_thread().dbname = None
+    if keep:
+        odoo.sql_db.close_db(work)
+        log(f'kept the database {work} (data of {label}, committed)')
+    else:
+        drop_database(work)
 
 
 def _admin_cursor():

@@ -41,3 +41,4 @@ from . import helpdesk_lite_ticket_merge_guard
 from . import res_company
 from . import helpdesk_lite_sla_schedule
 from . import res_config_settings
+from . import mail_render_mixin

@@ -1,5 +1,5 @@
 """Backend kanban of tickets: web_read_group by stage, progress bars, 40 cards per open column."""
-from odoo.addons.helpdesk_lite.bench import datagen, webclient
+from odoo.addons.helpdesk_lite.bench import datagen, peer, webclient
 
 SIZES = [10_000, 100_000]
 LARGE_SIZES = [10_000, 100_000, 1_000_000]
@@ -14,3 +14,13 @@ def prepare(env, size):
 
 def run(env, state):
     return webclient.kanban_load(state)
+
+
+def peer_prepare(env, size):
+    """The peer's "open tickets" action (the same rows as our default filter), its own kanban view."""
+    fx = peer.make_fixtures(env)
+    peer.insert_tickets(env, fx, size)
+    return webclient.action_load(env, fx.agent, 'helpdesk_mgmt.helpdesk_ticket_action_opened', 'kanban')
+
+
+peer_run = run

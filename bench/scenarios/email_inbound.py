@@ -9,7 +9,10 @@ notifies the followers: the whole gateway path, end to end. ``size`` tickets exi
 """
 import base64
 
+from odoo import Command
 from odoo.tools import SQL
+
+from odoo.addons.helpdesk_lite.bench import peer
 
 SIZES = [10_000]
 SMOKE_SIZE = 200             # smoke runs (tests) process 40 emails only
@@ -66,9 +69,7 @@ def prepare(env, size):
     env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True, mail_notrack=True,
                            helpdesk_lite_no_acknowledgement=True))
     company = env.company
-    alias_domain = company.alias_domain_id or env['mail.alias.domain'].search([], limit=1) \
-        or env['mail.alias.domain'].create({'name': 'bench.example.com'})
-    company.alias_domain_id = alias_domain
+    alias_domain = _alias_domain(env)
     team = env['helpdesk.lite.team'].create({
         'name': 'Bench Email', 'company_id': company.id, 'alias_name': 'bench-inbound',
         'alias_domain_id': alias_domain.id, 'email_cc_policy': 'partners'})
@@ -77,14 +78,22 @@ def prepare(env, size):
     stage = env['helpdesk.lite.stage'].search([('lifecycle', '=', 'open')], limit=1)
     ticket_ids = _insert_tickets(env, size, team, customers, stage)
     tickets = env[TICKET].browse(ticket_ids[-min(N_REPLY_TARGETS, size):])
-    # the conversation replies thread on: one outgoing message per ticket, the customer follows it
+    _conversations(env, TICKET, tickets)
+    return {'emails': _emails(size, customers, tickets, f'{team.alias_name}@{alias_domain.name}')}
+
+
+def _conversations(env, model, tickets):
+    """What replies thread on: one outgoing message per ticket, the customer follows it."""
     env['mail.message'].create([{
-        'model': TICKET, 'res_id': ticket.id, 'message_type': 'email_outgoing', 'body': '<p>We are on it.</p>',
+        'model': model, 'res_id': ticket.id, 'message_type': 'email_outgoing', 'body': '<p>We are on it.</p>',
         'message_id': f'<bench-outgoing-{ticket.id}@odoo.bench>', 'subject': f'[{ticket.number}] {ticket.name}',
     } for ticket in tickets])
     env['mail.followers'].create([{
-        'res_model': TICKET, 'res_id': ticket.id, 'partner_id': ticket.partner_id.id} for ticket in tickets])
-    to = f'{team.alias_name}@{alias_domain.name}'
+        'res_model': model, 'res_id': ticket.id, 'partner_id': ticket.partner_id.id} for ticket in tickets])
+
+
+def _emails(size, customers, tickets, to):
+    """The run's emails (the mix of the module docstring), replies to ``tickets``."""
     emails = []
     for index in range(emails_for(size)):
         kind = index % 20
@@ -107,13 +116,40 @@ def prepare(env, size):
             extra=extra, body=f'Something is wrong with item {index}. ' * 5,
             attachment=ATTACHMENT.format(index=index, pdf=PDF) if index % 10 == 0 else '',
         ).encode())
-    return {'emails': emails}
+    return emails
 
 
 def run(env, state):
     gateway = env['mail.thread'].sudo()
     for raw in state['emails']:
         gateway.message_process(None, raw)
+
+
+def _alias_domain(env):
+    company = env.company
+    company.alias_domain_id = company.alias_domain_id or env['mail.alias.domain'].search([], limit=1) \
+        or env['mail.alias.domain'].create({'name': 'bench.example.com'})
+    return company.alias_domain_id
+
+
+def peer_prepare(env, size):
+    """The same emails to a team alias of the peer. The peer threads replies by their headers only:
+    its 5 % of replies known by the number in the subject alone open new tickets."""
+    env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True, mail_notrack=True))
+    alias_domain = _alias_domain(env)
+    fx = peer.make_fixtures(env, n_customers=0, n_companies=0)
+    team = env['helpdesk.ticket.team'].create({
+        'name': 'Bench Email', 'company_id': env.company.id, 'alias_name': 'bench-inbound',
+        'alias_domain_id': alias_domain.id, 'user_ids': [Command.set(fx.agents.ids)]})
+    fx.customers = env['res.partner'].create([
+        {'name': f'Mail Customer {i}', 'email': f'mail.customer{i}@customer.example'} for i in range(N_CUSTOMERS)])
+    ids = peer.insert_tickets(env, fx, size, team=team, stage=fx.stages['open'], followers=False)
+    tickets = env[peer.TICKET].browse(ids[-min(N_REPLY_TARGETS, size):])
+    _conversations(env, peer.TICKET, tickets)
+    return {'emails': _emails(size, fx.customers, tickets, f'{team.alias_name}@{alias_domain.name}')}
+
+
+peer_run = run
 
 
 def _insert_tickets(env, size, team, customers, stage):

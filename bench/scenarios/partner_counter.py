@@ -1,5 +1,5 @@
 """Customer form counter: helpdesk_lite_ticket_count of a company whose contacts have `size` tickets."""
-from odoo.addons.helpdesk_lite.bench import datagen, webclient
+from odoo.addons.helpdesk_lite.bench import datagen, peer, webclient
 
 SIZES = [10_000, 100_000]
 LARGE_SIZES = [10_000, 1_000_000]
@@ -21,3 +21,19 @@ def prepare(env, size):
 def run(env, state):
     # what the partner form's smart button reads
     return state['partner'].web_read({'display_name': {}, 'helpdesk_lite_ticket_count': {}})
+
+
+def peer_prepare(env, size):
+    fx = peer.make_fixtures(env)
+    company = fx.customer_companies[0]
+    contacts = fx.customers.filtered(lambda p: p.parent_id == company)
+    others = (fx.customers - contacts)[:len(contacts)]
+    peer.insert_tickets(env, fx, 2 * size, partners=contacts.ids + others.ids)
+    ctx = webclient.web_context(env, fx.agent)
+    return {'partner': company.with_user(fx.agent).with_context(ctx)}
+
+
+def peer_run(env, state):
+    # the peer's smart button shows "open / all" (helpdesk_ticket_count_string)
+    return state['partner'].web_read({'display_name': {}, 'helpdesk_ticket_count': {},
+                                      'helpdesk_ticket_count_string': {}})

@@ -6,7 +6,10 @@ as the portal user. The layout around it (menu, header) costs the same on every 
 HTTP request; the HttpCase ``test_list_query_count_does_not_grow`` checks the whole page.
 """
 from odoo import Command
+from odoo.osv.expression import AND
 from odoo.tools import SQL
+
+from odoo.addons.helpdesk_lite.bench import peer
 
 SIZES = [100_000]
 LARGE_SIZES = [10_000, 100_000, 1_000_000]
@@ -99,4 +102,45 @@ def run(env, state):
         'grouped_tickets': grouped_tickets, 'groupby': 'none', 'group_field': None, 'pager': None})
     assert count == state['customer_tickets'], count
     assert str(html).count('o_helpdesk_lite_portal_row') == min(PAGE, count)
+    return count
+
+
+def peer_prepare(env, size, customer_tickets=CUSTOMER_TICKETS):
+    """The same customer with ``customer_tickets`` tickets spread over ``size`` on the peer."""
+    env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True, no_reset_password=True))
+    portal_user = env['res.users'].create({
+        'name': 'Bench Portal Customer', 'login': 'bench_portal_customer', 'email': 'bench.portal@example.com',
+        'company_id': env.company.id, 'company_ids': [Command.set(env.company.ids)],
+        'groups_id': [Command.set([env.ref('base.group_portal').id])],
+    })
+    fx = peer.make_fixtures(env, n_customers=0, n_companies=0)
+    fx.customers = env['res.partner'].create([
+        {'name': f'Bench Customer {i}', 'email': f'bench.customer{i}@example.com'} for i in range(N_OTHER_CUSTOMERS)])
+    ids = peer.insert_tickets(env, fx, size)
+    step = max(size // customer_tickets, 1)
+    customer = portal_user.partner_id
+    env.cr.execute(SQL("""
+        UPDATE helpdesk_ticket SET partner_id = %(customer)s, commercial_partner_id = %(customer)s,
+               partner_name = %(name)s, partner_email = %(email)s
+         WHERE id = ANY(%(ids)s)
+    """, customer=customer.id, name=customer.name, email=customer.email,
+        ids=ids[step - 1::step][:customer_tickets]))
+    env.cr.execute("ANALYZE helpdesk_ticket")
+    env.invalidate_all()
+    return {'uid': portal_user.id, 'customer_tickets': customer_tickets}
+
+
+def peer_run(env, state):
+    """What the peer's /my/tickets controller does for page 1 (count, stage filters, the page) and its
+    ticket table (``helpdesk_mgmt.portal_ticket_list``), as the portal user."""
+    env = env(user=state['uid'])
+    Ticket = env['helpdesk.ticket']
+    env['helpdesk.ticket.stage'].search([])
+    domain = AND([[], env['ir.rule']._compute_domain(Ticket._name, 'read')])
+    count = Ticket.search_count(domain)
+    tickets = Ticket.search(domain, order='create_date desc', limit=PAGE)
+    html = env['ir.qweb']._render('helpdesk_mgmt.portal_ticket_list', {
+        'grouped_tickets': [tickets] if tickets else [], 'groupby': 'none', 'keep_query': lambda *a, **kw: ''})
+    assert count == state['customer_tickets'], count
+    assert str(html).count('/my/ticket/') == min(PAGE, count)
     return count

@@ -1,0 +1,63 @@
+from unittest.mock import patch
+
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.base.models.ir_qweb import IrQWeb
+
+from .common import HelpdeskLiteCommon
+
+
+@tagged('post_install', '-at_install')
+class TestMailBatchRender(HelpdeskLiteCommon):
+    """Status mails of a batch: the template body is compiled once, each ticket gets its own values."""
+
+    def _count_compiles(self):
+        calls = []
+        original = IrQWeb._compile
+
+        def counting(qweb, template):
+            if not isinstance(template, (int, str)):    # a mail body (lxml element), not a view
+                calls.append(template)
+            return original(qweb, template)
+        return calls, patch.object(IrQWeb, '_compile', counting)
+
+    def test_batch_stage_change_compiles_body_once(self):
+        customers = self.env['res.partner'].create([
+            {'name': f'Batch Customer {i}', 'email': f'batch{i}@example.com'} for i in range(6)])
+        tickets = self.Ticket.create([{
+            'name': f'Batch issue {i}', 'team_id': self.team.id, 'partner_id': customer.id,
+            'user_id': self.agent.id} for i, customer in enumerate(customers)])
+        calls, patcher = self._count_compiles()
+        with self.mock_mail_gateway(), patcher:
+            tickets.write({'stage_id': self.stage_progress.id})
+            self.flush_tracking()
+        mails = self._new_mails.filtered(lambda m: 'status of ticket' in (m.body_html or ''))
+        self.assertEqual(len(mails), 6)
+        self.assertEqual(len(calls), 1, 'one compilation of the status body for the whole batch')
+        for ticket in tickets:
+            mail = mails.filtered(lambda m: m.res_id == ticket.id)
+            self.assertIn(ticket.number, mail.body_html)
+            self.assertIn(f'Hello {ticket.partner_id.name},', mail.body_html)
+            self.assertIn(f'access_token={ticket.access_token}', mail.body_html)
+            for other in mails - mail:
+                self.assertNotIn(ticket.number, other.body_html)
+
+    def test_batch_render_equals_odoo_loop(self):
+        tickets = self.Ticket.create([{'name': f'Same {i}', 'team_id': self.team.id,
+                                       'partner_id': self.customer.id} for i in range(3)])
+        template = self.env.ref('helpdesk_lite.mail_template_ticket_status')
+        Render = self.env['mail.render.mixin']
+        batched = Render._render_template_qweb(template.body_html, tickets._name, tickets.ids)
+        one_by_one = {}
+        for ticket in tickets:
+            one_by_one.update(Render._render_template_qweb(template.body_html, tickets._name, ticket.ids))
+        self.assertEqual(batched, one_by_one)
+        self.assertEqual(len(set(batched.values())), 3)
+
+    def test_broken_template_reports_odoo_error(self):
+        tickets = self.Ticket.create([{'name': f'Broken {i}', 'team_id': self.team.id} for i in range(2)])
+        with self.assertRaises(Exception) as caught, mute_logger('odoo.addons.mail.models.mail_render_mixin'):
+            self.env['mail.render.mixin']._render_template_qweb(
+                '<p t-out="object.no_such_field.name"/>', tickets._name, tickets.ids)
+        self.assertIn('Failed to render QWeb template', str(caught.exception))
