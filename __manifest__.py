@@ -34,6 +34,7 @@
         'views/helpdesk_lite_help_deflection_views.xml',
         'views/helpdesk_lite_help_templates.xml',
         'views/res_partner_views.xml',
+        'views/res_users_apikeys_views.xml',
         'views/helpdesk_lite_menus.xml',
         'report/helpdesk_lite_ticket_reports.xml',
         'report/helpdesk_lite_ticket_templates.xml',
@@ -51,6 +52,9 @@
             'helpdesk_lite/static/src/js/help_suggest.js',
             'helpdesk_lite/static/src/scss/help_center.scss',
             'helpdesk_lite/static/src/js/portal_home_counters.js',
+        ],
+        'web.assets_backend': [
+            'helpdesk_lite/static/src/js/discuss/hd_ticket_command.js',
         ],
         'web.assets_tests': [
             'helpdesk_lite/static/tests/tours/**/*',

@@ -18,3 +18,13 @@ from . import helpdesk_lite_sla_policy_line
 from . import helpdesk_lite_sla_breach
 from . import helpdesk_lite_ticket_portal
 from . import helpdesk_lite_submit_log
+from . import ir_http
+from . import helpdesk_lite_api_idempotency
+from . import helpdesk_lite_api_rate
+from . import helpdesk_lite_ticket_api_comments
+from . import helpdesk_lite_ticket_api_public
+from . import helpdesk_lite_ticket_chat
+from . import helpdesk_lite_category_api
+from . import helpdesk_lite_sla_policy_api
+from . import discuss_channel
+from . import res_users_apikeys
