@@ -28,3 +28,4 @@ from . import helpdesk_lite_category_api
 from . import helpdesk_lite_sla_policy_api
 from . import discuss_channel
 from . import res_users_apikeys
+from . import mail_canned_response_api

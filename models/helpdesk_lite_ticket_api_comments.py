@@ -23,6 +23,7 @@ class HelpdeskLiteTicketApiComments(models.Model):
 
     @api.model
     def _api_serialize_comments(self, messages):
+        """JSON of ``messages``, which the caller has found with the user's rights (authors read as superuser)."""
         note = self.env.ref('mail.mt_note')
         # authors' users in one query for the page, to tell agents from customers
         internal_partners = set(self.env['res.users'].sudo().search(
@@ -39,7 +40,7 @@ class HelpdeskLiteTicketApiComments(models.Model):
             'is_internal': message.subtype_id == note,
             'created_at': payload_.iso(message.date),
             'updated_at': payload_.iso(message.write_date),
-        } for message in messages]
+        } for message in messages.sudo()]
 
     def _api_comments(self, params):
         self.ensure_one()
@@ -51,6 +52,8 @@ class HelpdeskLiteTicketApiComments(models.Model):
             domain.append(('write_date', '>=', payload_.parse_datetime('updated_since', params['updated_since'])))
         messages = Message.search(domain, order='id', offset=(page - 1) * limit, limit=limit)
         total = Message.search_count(domain)
+        # deleted comments stay in the thread, emptied (as the chatter deletes): not listed
+        messages -= messages.sudo()._filter_empty()
         return {'comments': self._api_serialize_comments(messages),
                 'pagination': {'page': page, 'limit': limit, 'total': total, 'totalPages': -(-total // limit),
                                'has_more': page * limit < total}}

@@ -155,3 +155,38 @@ class TestApiAnalytics(ApiCase):
         self.assertTrue(lines[0].startswith('id,number,name'))
         self.assertEqual(sorted(int(line.split(',')[0]) for line in lines[1:]), sorted(tickets.ids))
         self.assertProblem(self.api('GET', 'analytics/export', key=self.agent_key), 403)
+
+
+@tagged('post_install', '-at_install')
+class TestApiCanned(ApiCase):
+
+    def test_canned_responses(self):
+        response = self.api('POST', 'tickets/canned-responses', {
+            'title': 'Thanks', 'shortcut': 'thanks', 'content': 'Thank you for contacting us...'}, key=self.agent_key)
+        self.assertEqual(response.status_code, 201, response.text)
+        data = response.json()
+        canned = self.env['mail.canned.response'].browse(data['id'])
+        self.assertRecordValues(canned, [{'source': 'thanks', 'substitution': 'Thank you for contacting us...',
+                                          'create_uid': self.agent.id}])
+        self.assertEqual([c['id'] for c in self.api('GET', 'canned-responses?q=contacting', key=self.agent_key)
+                          .json()['canned_responses']], canned.ids)
+        used = self.api('POST', f'canned-responses/{canned.id}/use', key=self.agent_key).json()
+        self.assertTrue(used['last_used'])
+        self.assertEqual(self.api('PATCH', f'canned-responses/{canned.id}', {'content': 'New'}, key=self.agent_key)
+                         .json()['content'], 'New')
+        # another agent's private response is invisible: missing and not shared answer alike
+        self.assertProblem(self.api('GET', f'canned-responses/{canned.id}', key=self.agent2_key), 404)
+        self.assertProblem(self.api('PATCH', f'canned-responses/{canned.id}', {'content': 'x'}, key=self.agent2_key), 404)
+        self.assertProblem(self.api('POST', f'canned-responses/{canned.id}/use', key=self.agent2_key), 404)
+        # shared with a group of the other agent: readable, still not theirs to change
+        self.api('PATCH', f'canned-responses/{canned.id}', {'group_ids': [self.env.ref('base.group_user').id]},
+                 key=self.agent_key)
+        self.assertEqual(self.api('GET', f'canned-responses/{canned.id}', key=self.agent2_key).status_code, 200)
+        self.assertProblem(self.api('DELETE', f'canned-responses/{canned.id}', key=self.agent2_key), 403)
+        for body, field in (({'shortcut': 'a b', 'content': 'x'}, 'shortcut'), ({'shortcut': 'ok'}, 'content'),
+                            ({'shortcut': 'ok', 'content': 'x', 'group_ids': [True]}, 'group_ids')):
+            with self.subTest(body=body):
+                self.assertProblem(self.api('POST', 'canned-responses', body, key=self.agent_key), 400, field=field)
+        self.assertEqual(self.api('DELETE', f'canned-responses/{canned.id}', key=self.agent_key).status_code, 204)
+        self.assertFalse(canned.exists())
+        self.assertProblem(self.api('GET', 'canned-responses', key=self.portal_key), 403)

@@ -6,3 +6,4 @@ from . import analytics
 from . import public
 from . import chat
 from . import misc
+from . import canned
