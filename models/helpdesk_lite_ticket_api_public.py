@@ -6,7 +6,6 @@ from odoo import api, models, tools
 from odoo.exceptions import MissingError, UserError
 
 from . import helpdesk_lite_api_payload as payload_
-from .helpdesk_lite_ticket_api import PRIORITY_WORDS
 from .helpdesk_lite_ticket_portal import PORTAL_DESCRIPTION_MAX, PORTAL_FEEDBACK_MAX
 
 _logger = logging.getLogger(__name__)
@@ -15,6 +14,9 @@ _logger = logging.getLogger(__name__)
 FORM_TO_API = {'name': 'subject', 'description': 'description', 'partner_name': 'requester_name',
                'partner_email': 'requester_email', 'category_id': 'category_id'}
 MAX_LOOKUP_TICKETS = 50
+# what a customer sees of their ticket (no assignee, team, SLA internals)
+PUBLIC_MEMBERS = {'id', 'ticket_number', 'subject', 'status', 'stage', 'priority', 'created_at', 'updated_at',
+                  'closed_at'}
 
 
 class HelpdeskLiteTicketApiPublic(models.Model):
@@ -35,19 +37,9 @@ class HelpdeskLiteTicketApiPublic(models.Model):
 
     def _api_public_serialize(self, with_conversation=False):
         self.ensure_one()
-        data = {
-            'id': self.id,
-            'ticket_number': self.number,
-            'subject': self.name,
-            'status': self.lifecycle or None,
-            'stage': self.stage_id.name or None,
-            'priority': PRIORITY_WORDS.get(self.priority),
-            'created_at': payload_.iso(self.create_date),
-            'updated_at': payload_.iso(self.write_date),
-            'closed_at': payload_.iso(self.closed_date),
-            'portal_url': f'{self.get_base_url()}{self.access_url}?access_token={self.access_token}',
-            'can_rate': self._api_public_can_rate(),
-        }
+        data = {key: value for key, value in self._api_serialize(detail=False).items() if key in PUBLIC_MEMBERS}
+        data.update(portal_url=f'{self.get_base_url()}{self.access_url}?access_token={self.access_token}',
+                    can_rate=self._api_public_can_rate())
         if with_conversation:
             messages = self.env['mail.message'].sudo().search([
                 ('model', '=', self._name), ('res_id', '=', self.id), ('message_type', 'in', ('comment', 'email')),

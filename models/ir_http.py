@@ -7,7 +7,6 @@ import re
 import uuid
 
 import werkzeug.exceptions
-from werkzeug.datastructures import WWWAuthenticate
 
 from odoo import models
 from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError

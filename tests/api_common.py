@@ -50,8 +50,12 @@ class ApiCase(HttpCase):
         if data is not None and content_type:
             all_headers['Content-Type'] = content_type
         url = path if path.startswith('/') else f'{V1}/{path}'
-        return self.opener.request(method, self.base_url() + url, data=data, headers=all_headers, timeout=30,
-                                   allow_redirects=False)
+        # the request runs in this test's transaction: it sees what the test wrote, the test sees its effects
+        self.env.flush_all()
+        response = self.opener.request(method, self.base_url() + url, data=data, headers=all_headers, timeout=30,
+                                       allow_redirects=False)
+        self.env.invalidate_all()
+        return response
 
     def assertProblem(self, response, status, field=None, detail=None):
         self.assertEqual(response.status_code, status, response.text)

@@ -1,10 +1,13 @@
 import json
 import re
 import xmlrpc.client
+from unittest.mock import Mock, patch
 
 from odoo import Command
 from odoo.tests import tagged
 from odoo.tools import file_open, mute_logger
+
+from odoo.addons.helpdesk_lite.models import helpdesk_lite_api_rate as rate_module
 
 from .api_common import PUBLIC, V1, ApiCase
 
@@ -215,11 +218,14 @@ class TestApiSecurity(ApiCase):
 
     def test_rate_limit(self):
         self.env['ir.config_parameter'].sudo().set_param('helpdesk_lite.api_rate_limit_per_key', 3)
+        # all requests in the same one-minute window, 50 s before its end
+        clock = patch.object(rate_module, 'time', Mock(time=Mock(return_value=1_800_000_010)))
+        self.startPatcher(clock)
         answers = [self.api('GET', 'me', key=self.agent_key) for _i in range(4)]
         self.assertEqual([r.status_code for r in answers], [200, 200, 200, 429])
         self.assertEqual([r.headers['X-RateLimit-Remaining'] for r in answers], ['2', '1', '0', '0'])
         self.assertProblem(answers[3], 429)
-        self.assertGreater(int(answers[3].headers['Retry-After']), 0)
+        self.assertEqual(answers[3].headers['Retry-After'], '50')
         # the counter is in the database, shared by every worker; other keys have their own
         self.assertEqual(self.api('GET', 'me', key=self.agent2_key).status_code, 200)
         self.assertEqual(max(self.env['helpdesk.lite.api.rate'].sudo().search([]).mapped('hits')), 4)

@@ -39,7 +39,7 @@ class TestApiTickets(ApiCase):
         for action, body, expected in (('assign', {'assignee_id': self.agent2.id}, {'user_id': self.agent2.id}),
                                        ('unassign', None, {'user_id': False}),
                                        ('assign', None, {'user_id': self.agent.id}),
-                                       ('resolve', None, {'lifecycle': 'resolved'}),
+                                       ('resolve', None, {'is_closed': True}),
                                        ('reopen', None, {'is_closed': False}),
                                        ('close', None, {'lifecycle': 'closed'})):
             with self.subTest(action=action):
