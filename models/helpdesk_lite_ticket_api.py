@@ -4,17 +4,18 @@ from odoo.osv import expression
 from odoo.tools import SQL, email_normalize
 
 from . import helpdesk_lite_api_payload as payload_
-from .helpdesk_lite_ticket import CHANNEL_SELECTION, PRIORITY_SELECTION, SLA_STATUS_SELECTION
+from .helpdesk_lite_ticket import CHANNEL_SELECTION, PRIORITY_SELECTION, TITLE_MAX_LENGTH
+from .helpdesk_lite_ticket_sla import SLA_STATUS_SELECTION
+from .helpdesk_lite_stage import LIFECYCLE_SELECTION
+from .helpdesk_lite_ticket_portal import PORTAL_NAME_MAX
 
 # The API speaks words for priorities; the model stores '0'..'3'.
 API_PRIORITIES = {label.lower(): key for key, label in PRIORITY_SELECTION}
 PRIORITY_WORDS = {key: word for word, key in API_PRIORITIES.items()}
-API_STATUSES = {status: status for status in ('new', 'open', 'pending', 'resolved', 'closed')}
+API_STATUSES = {key: key for key, _label in LIFECYCLE_SELECTION}
 API_CHANNELS = {key: key for key, _label in CHANNEL_SELECTION}
 API_SLA_STATUSES = {key: key for key, _label in SLA_STATUS_SELECTION}
-MAX_SUBJECT = 250
 MAX_DESCRIPTION = 100_000
-MAX_NAME = 128
 MAX_QUERY = 200
 # Columns of a serialized ticket, fetched by the list's search query itself.
 LIST_FIELDS = ['number', 'name', 'lifecycle', 'stage_id', 'priority', 'partner_id', 'partner_email', 'partner_name',
@@ -196,7 +197,7 @@ class HelpdeskLiteTicketApi(models.Model):
         payload_.require_object(payload)
         payload_.reject_unknown(payload, members)
         vals = {}
-        subject = payload_.read_str(payload, 'subject', required='subject' in payload, max_length=MAX_SUBJECT)
+        subject = payload_.read_str(payload, 'subject', required='subject' in payload, max_length=TITLE_MAX_LENGTH)
         if subject:
             vals['name'] = subject
         description = payload_.read_str(payload, 'description', max_length=MAX_DESCRIPTION, strip=False)
@@ -214,7 +215,7 @@ class HelpdeskLiteTicketApi(models.Model):
             if not partner:
                 vals['partner_email'] = normalized or False
         for member, field in (('requester_name', 'partner_name'), ('requester_phone', 'partner_phone')):
-            value = payload_.read_str(payload, member, max_length=MAX_NAME)
+            value = payload_.read_str(payload, member, max_length=PORTAL_NAME_MAX)
             if value is not None and not vals.get('partner_id'):
                 vals[field] = value
         priority = payload_.read_choice(payload, 'priority', API_PRIORITIES)
@@ -235,7 +236,7 @@ class HelpdeskLiteTicketApi(models.Model):
             tags = [self._api_ref('helpdesk.lite.tag', tag_id, 'tag_ids').id
                     for tag_id in payload_.read_ids(payload, 'tag_ids') or []]
             vals['tag_ids'] = [fields.Command.set(tags)]
-        payload_.read_str(payload, 'workspace_id', max_length=MAX_NAME)  # accepted, the team decides
+        payload_.read_str(payload, 'workspace_id', max_length=PORTAL_NAME_MAX)  # accepted, the team decides
         return vals
 
     @api.model
