@@ -78,7 +78,8 @@ class HelpdeskLiteSlaPolicyApi(models.Model):
                 ids = [Ticket._api_ref(model, record_id, member).id for record_id in payload_.read_ids(payload, member)]
                 vals[member] = [fields.Command.set(ids)]
         if 'priority_overrides' in payload:
-            overrides = payload['priority_overrides'] or {}
+            overrides = payload['priority_overrides']
+            overrides = {} if overrides is None else overrides
             if not isinstance(overrides, dict):
                 raise payload_.ApiBadRequest('priority_overrides', 'must be an object keyed by priority')
             lines = [fields.Command.clear()]

@@ -79,7 +79,8 @@ class HelpdeskLiteTicketApiComments(models.Model):
         the only ones that can be edited); otherwise MissingError, whether it exists or not."""
         self.ensure_one()
         message = self.env['mail.message'].search(
-            self._api_comment_domain() + [('id', '=', comment_id)], limit=1)
+            self._api_comment_domain() + [('id', '=', comment_id)], limit=1) if comment_id <= payload_.MAX_ID \
+            else self.env['mail.message']
         if not message:
             raise MissingError(self.env._('Comment not found.'))
         if own and (message.author_id != self.env.user.partner_id or message.message_type != 'comment'):

@@ -1,9 +1,10 @@
 import json
 import re
 import xmlrpc.client
+from datetime import timedelta
 from unittest.mock import Mock, patch
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import file_open, mute_logger
 
@@ -159,10 +160,8 @@ class TestApiSecurity(ApiCase):
         self.assertEqual(self.api('GET', 'me', key=self.agent_key).json()['id'], self.agent.id)
         self.assertProblem(self.api('GET', 'me', key=self._key(self.agent, scope='rpc')), 401)
         # the key wizard's "Helpdesk Lite API only" gives a key of this scope
-        wizard = self.env['res.users.apikeys.description'].with_user(self.agent).create({'name': 'wiz'})
-        wizard.helpdesk_lite_api_only = True
         key = self.env['res.users.apikeys'].with_user(self.agent).with_context(helpdesk_lite_api_only=True)._generate(
-            None, 'wiz', wizard.expiration_date)
+            None, 'wiz', fields.Datetime.now() + timedelta(days=1))
         self.assertEqual(self.api('GET', 'me', key=key).status_code, 200)
         self.assertFalse(common.authenticate(db, self.agent.login, key, {}))
         self.assertEqual(self.env['res.users.apikeys'].sudo().search([('name', '=', 'wiz')]).scope, 'helpdesk_lite')

@@ -163,6 +163,9 @@ class TestApiTickets(ApiCase):
                                     key=self.agent_key), 415)
         self.assertProblem(self.api('POST', 'tickets', raw='x' * (1024 * 1024 + 10), key=self.agent_key), 413)
         self.assertProblem(self.api('GET', 'no/such/route', key=self.agent_key), 404)
+        self.assertProblem(self.api('GET', 'tickets/99999999999', key=self.agent_key), 404)
+        ticket = self._ticket()
+        self.assertProblem(self.api('DELETE', f'tickets/{ticket.id}/comments/99999999999', key=self.agent_key), 404)
 
     def test_legacy_routes(self):
         response = self.api('POST', '/helpdesk_lite/api/tickets', {'subject': 'Old client'}, key=self.agent_key)

@@ -12,7 +12,7 @@ from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, _as_validation_error
 
 from odoo.addons.helpdesk_lite.models.helpdesk_lite_api_idempotency import MAX_KEY
-from odoo.addons.helpdesk_lite.models.helpdesk_lite_api_payload import ApiBadRequest
+from odoo.addons.helpdesk_lite.models.helpdesk_lite_api_payload import MAX_ID, ApiBadRequest
 from odoo.addons.helpdesk_lite.models.ir_http import MAX_BODY, ApiProblem, problem_from_exception
 
 PREFIX = '/helpdesk_lite/api/v1'
@@ -88,9 +88,9 @@ def find(model, record_id):
     """The record, if the user can read it; the same 404 whether it does not exist or is not theirs."""
     record = request.env[model].browse(record_id)
     try:
+        if not 0 < record_id <= MAX_ID or not record.exists():
+            raise MissingError(record_id)
         record.check_access('read')
-        if not record.exists():
-            raise MissingError('missing')
     except (AccessError, MissingError):
         raise ApiProblem(404, 'Not found.') from None
     return record
