@@ -1,20 +1,17 @@
 import time
 from datetime import datetime, timezone
 
-from psycopg2 import errors
-
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.tools import SQL
 
 DEFAULT_LIMIT_PER_KEY = 300
 DEFAULT_LIMIT_PER_IP = 30
 WINDOW_SECONDS = 60
-RETRIES = 3
 
 
 class HelpdeskLiteApiRate(models.Model):
     """Request counters of the API (fixed one-minute windows), shared by every worker: one row per
-    bucket ("key:<user>:<key hash>" or "ip:<hash>") and window.
+    bucket ("key:<hash of the API key>" or "ip:<hash of the address>") and window.
 
     Counted on a cursor of its own, committed at once: GET routes stay read-only, and refused or failed
     requests count too (an attacker cannot reset their counter by making requests fail)."""
@@ -36,31 +33,26 @@ class HelpdeskLiteApiRate(models.Model):
         resets). A limit of 0 disables the check (nothing is counted).
 
         Everything, the limit included, is read on the counter's own cursor: this runs first in the request,
-        before its (possibly read-only) cursor has done anything."""
+        before its (possibly read-only) cursor has done anything. That cursor is READ COMMITTED, so that
+        concurrent requests of one bucket add up on the same row instead of failing to serialize."""
         now = int(time.time())
         window = now - now % WINDOW_SECONDS
         reset = window + WINDOW_SECONDS - now
-        start = datetime.fromtimestamp(window, timezone.utc).replace(tzinfo=None)
-        for attempt in range(RETRIES):
-            try:
-                with self.env.registry.cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    default = DEFAULT_LIMIT_PER_KEY if kind == 'key' else DEFAULT_LIMIT_PER_IP
-                    limit = int(env['ir.config_parameter'].get_param(
-                        f'helpdesk_lite.api_rate_limit_per_{kind}', default) or 0)
-                    if not limit:
-                        return 0, 0, reset
-                    cr.execute(SQL("""
-                        INSERT INTO helpdesk_lite_api_rate (bucket, window_start, hits) VALUES (%s, %s, 1)
-                        ON CONFLICT (bucket, window_start) DO UPDATE SET hits = helpdesk_lite_api_rate.hits + 1
-                        RETURNING hits
-                    """, bucket, start))
-                    hits = cr.fetchone()[0]
-                return limit, hits, reset
-            except errors.SerializationFailure:
-                # another worker created this window's row after our snapshot: count again, it is visible now
-                if attempt == RETRIES - 1:
-                    raise
+        registry = self.env.registry
+        with registry.cursor() as cr:
+            if not registry.in_test_mode():  # test cursors share one transaction, which is already running
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            default = DEFAULT_LIMIT_PER_KEY if kind == 'key' else DEFAULT_LIMIT_PER_IP
+            limit = int(env['ir.config_parameter'].get_param(f'helpdesk_lite.api_rate_limit_per_{kind}', default) or 0)
+            if not limit:
+                return 0, 0, reset
+            cr.execute(SQL("""
+                INSERT INTO helpdesk_lite_api_rate (bucket, window_start, hits) VALUES (%s, %s, 1)
+                ON CONFLICT (bucket, window_start) DO UPDATE SET hits = helpdesk_lite_api_rate.hits + 1
+                RETURNING hits
+            """, bucket, datetime.fromtimestamp(window, timezone.utc).replace(tzinfo=None)))
+            return limit, cr.fetchone()[0], reset
 
     @api.autovacuum
     def _gc_rate_counters(self):

@@ -33,7 +33,7 @@ class MailCannedResponseApi(models.Model):
             value = payload_.read_str(payload, member, required=creating and member != 'title', max_length=max_length)
             if value is not None:
                 vals[field] = value
-        if 'shortcut' in vals and not vals['source'].replace('_', '').replace('-', '').isalnum():
+        if 'source' in vals and not vals['source'].replace('_', '').replace('-', '').isalnum():
             raise payload_.ApiBadRequest('shortcut', 'may contain letters, digits, "-" and "_" only')
         if 'group_ids' in payload:
             Ticket = self.env['helpdesk.lite.ticket']

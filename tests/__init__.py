@@ -7,6 +7,7 @@ from . import test_api_tickets
 from . import test_api_resources
 from . import test_api_public_chat
 from . import test_api_contract
+from . import test_api_races
 from . import test_automation
 from . import test_mail_gateway
 from . import test_help_center
