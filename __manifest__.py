@@ -34,6 +34,7 @@
         'views/helpdesk_lite_help_templates.xml',
         'views/res_partner_views.xml',
         'views/mail_canned_response_views.xml',
+        'views/res_users_apikeys_views.xml',
         'report/helpdesk_lite_ticket_reports.xml',
         'report/helpdesk_lite_ticket_templates.xml',
         'report/helpdesk_lite_ticket_report_views.xml',
@@ -55,6 +56,9 @@
         # the graph view is loaded lazily: its patch goes in the same bundle
         'web.assets_backend_lazy': [
             'helpdesk_lite/static/src/js/sla_graph_colors.js',
+        ],
+        'web.assets_backend': [
+            'helpdesk_lite/static/src/js/discuss/hd_ticket_command.js',
         ],
         'web.assets_tests': [
             'helpdesk_lite/static/tests/tours/**/*',

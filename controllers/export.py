@@ -35,28 +35,31 @@ class HelpdeskLiteExport(http.Controller):
         else:
             domain = []
         ticket_ids = Export._search_ticket_ids(domain)
-        filename = Export._get_filename()
+        return csv_response(ticket_ids, with_bom=bom not in ('0', 'false', 'False'), technical=header == 'technical')
 
-        # The response body is produced after this request's transaction has ended: read with a cursor
-        # of its own, as the same user with the same context (language for the labels).
-        registry, uid, context = request.env.registry, request.env.uid, dict(request.env.context)
-        with_bom = bom not in ('0', 'false', 'False')
-        technical = header == 'technical'
 
-        def stream():
-            with registry.cursor(readonly=True) as cr:
-                env = api.Environment(cr, uid, context)
-                try:
-                    yield from env['helpdesk.lite.ticket.export']._csv_chunks(
-                        ticket_ids, bom=with_bom, technical=technical)
-                except Exception:
-                    # Headers are already sent: the client sees a truncated file; say why in the log.
-                    _logger.exception('Helpdesk Lite CSV export of %s tickets failed', len(ticket_ids))
-                    raise
+def csv_response(ticket_ids, with_bom=True, technical=False):
+    """Stream ``ticket_ids`` as a CSV download (``helpdesk.lite.ticket.export`` format; column titles are
+    labels, or field names with ``technical``)."""
+    filename = request.env['helpdesk.lite.ticket.export']._get_filename()
+    # The response body is produced after this request's transaction has ended: read with a cursor
+    # of its own, as the same user with the same context (language for the labels).
+    registry, uid, context = request.env.registry, request.env.uid, dict(request.env.context)
 
-        return request.make_response(stream(), headers=[
-            ('Content-Type', 'text/csv; charset=utf-8'),
-            ('Content-Disposition', content_disposition(filename)),
-            ('Cache-Control', 'no-store'),
-            ('X-Content-Type-Options', 'nosniff'),
-        ])
+    def stream():
+        with registry.cursor(readonly=True) as cr:
+            env = api.Environment(cr, uid, context)
+            try:
+                yield from env['helpdesk.lite.ticket.export']._csv_chunks(
+                    ticket_ids, bom=with_bom, technical=technical)
+            except Exception:
+                # Headers are already sent: the client sees a truncated file; say why in the log.
+                _logger.exception('Helpdesk Lite CSV export of %s tickets failed', len(ticket_ids))
+                raise
+
+    return request.make_response(stream(), headers=[
+        ('Content-Type', 'text/csv; charset=utf-8'),
+        ('Content-Disposition', content_disposition(filename)),
+        ('Cache-Control', 'no-store'),
+        ('X-Content-Type-Options', 'nosniff'),
+    ])

@@ -32,7 +32,7 @@ from . import helpdesk_lite_ticket_bulk
 from . import helpdesk_lite_ticket_post_guard
 from . import helpdesk_lite_ticket_rating
 from . import mail_message
-from . import ir_http
+from . import ir_http_guard
 from . import helpdesk_lite_ticket_one_line
 from . import mail_mail
 from . import helpdesk_lite_ticket_mail_failure
@@ -42,3 +42,14 @@ from . import res_company
 from . import helpdesk_lite_sla_schedule
 from . import res_config_settings
 from . import mail_render_mixin
+from . import ir_http
+from . import helpdesk_lite_api_idempotency
+from . import helpdesk_lite_api_rate
+from . import helpdesk_lite_ticket_api_comments
+from . import helpdesk_lite_ticket_api_public
+from . import helpdesk_lite_ticket_chat
+from . import helpdesk_lite_category_api
+from . import helpdesk_lite_sla_policy_api
+from . import discuss_channel
+from . import res_users_apikeys
+from . import mail_canned_response_api

@@ -3,7 +3,11 @@ from . import test_lifecycle
 from . import test_notifications
 from . import test_merge
 from . import test_ui_tour
-from . import test_api
+from . import test_api_tickets
+from . import test_api_resources
+from . import test_api_public_chat
+from . import test_api_contract
+from . import test_api_races
 from . import test_automation
 from . import test_mail_gateway
 from . import test_help_center
