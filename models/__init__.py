@@ -18,3 +18,12 @@ from . import helpdesk_lite_sla_policy_line
 from . import helpdesk_lite_sla_breach
 from . import helpdesk_lite_ticket_portal
 from . import helpdesk_lite_submit_log
+from . import res_company
+from . import res_users
+from . import helpdesk_lite_assignment_rule
+from . import helpdesk_lite_ticket_assign
+from . import helpdesk_lite_escalation_rule
+from . import helpdesk_lite_ticket_escalation
+from . import mail_canned_response
+from . import helpdesk_lite_ticket_canned
+from . import helpdesk_lite_macro

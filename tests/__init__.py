@@ -14,3 +14,8 @@ from . import test_portal_public
 from . import test_portal_tour
 from . import test_bench_smoke
 from . import test_ticket_batch_create
+from . import test_routing_assign
+from . import test_escalation
+from . import test_canned
+from . import test_macro
+from . import test_canned_tour
