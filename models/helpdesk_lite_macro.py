@@ -120,8 +120,13 @@ class HelpdeskLiteMacro(models.Model):
             tickets.action_assign(self.user_id)
         elif self.assign_mode == 'unassign':
             tickets.filtered('user_id').write({'user_id': False})
-        if self.lifecycle:
-            tickets.filtered(lambda t: t.lifecycle != self.lifecycle)._move_to_lifecycle((self.lifecycle,))
+        if self.lifecycle == 'resolved':
+            tickets.action_resolve()  # refuses closed tickets, as the button does
+        elif self.lifecycle == 'closed':
+            tickets.filtered(lambda t: t.lifecycle != 'closed').action_close()
+        elif self.lifecycle:
+            fallback = {'new': ('new', 'open'), 'open': ('open', 'new')}.get(self.lifecycle, (self.lifecycle,))
+            tickets.filtered(lambda t: t.lifecycle != self.lifecycle)._move_to_lifecycle(fallback)
         if self.reply_mode:
             text = plaintext2html(self.canned_response_id.substitution) if self.canned_response_id else self.body
             subtype = 'mail.mt_comment' if self.reply_mode == 'reply' else 'mail.mt_note'

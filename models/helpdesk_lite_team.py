@@ -157,6 +157,7 @@ class HelpdeskLiteTeam(models.Model):
             users -= users._helpdesk_lite_absent_today()
         if not users:
             return {}
+        self.env['helpdesk.lite.ticket'].flush_model(['user_id', 'team_id', 'active', 'is_closed'])
         rows = self.env.execute_query(SQL("""
             SELECT u.id,
                    (SELECT count(*) FROM helpdesk_lite_ticket t

@@ -97,12 +97,14 @@ class TestCannedPostRoute(HttpCase):
                 'post_data': {'body': body, 'message_type': 'comment', 'subtype_xmlid': 'mail.mt_comment'},
             }, **kwargs))
         post('Hello {{customer_name}}, {{ticket_number}} by {{agent_name}} {{bogus}}', canned_response_ids=[canned.id])
-        (ticket | canned).invalidate_recordset()
+        ticket.invalidate_recordset()
+        canned.invalidate_recordset()
         message = ticket.message_ids[0]
         self.assertEqual(str(message.body), f'<p>Hello Dana &lt;b&gt;Doe&lt;/b&gt;, {ticket.number} by Route Agent {{{{bogus}}}}</p>')
         self.assertEqual(canned.helpdesk_lite_use_count, 1)
         post('Plain {{customer_name}}')
-        (ticket | canned).invalidate_recordset()
+        ticket.invalidate_recordset()
+        canned.invalidate_recordset()
         self.assertIn('{{customer_name}}', ticket.message_ids[0].body)
         self.assertEqual(canned.helpdesk_lite_use_count, 1)
         self.assertEqual(message.author_id, agent.partner_id)
