@@ -203,6 +203,22 @@ class TestRoutingAssign(HelpdeskLiteCommon):
         self.assertIn(unassigned, self.Ticket.with_user(self.agent3).search(
             ['|', ('user_id', '=', self.agent3.id), ('user_ids', 'in', self.agent3.ids)]))
 
+    def test_additional_assignees_get_sla_activity_and_status_mail(self):
+        start = datetime(2024, 1, 8, 9, 0)
+        with self.mock_datetime_and_now(start):
+            ticket = self._create_ticket(user_id=self.agent.id, user_ids=[Command.link(self.agent2.id)],
+                                         partner_id=self.customer.id, sla_deadline=datetime(2024, 1, 8, 10, 0))
+            self.env.flush_all()
+        with self.mock_datetime_and_now(datetime(2024, 1, 8, 11, 0)):
+            self.Ticket._cron_check_sla_overdue()
+            self.env.flush_all()
+        self.assertEqual(ticket.activity_ids.user_id, self.agent | self.agent2)
+        with self.mock_mail_gateway():
+            ticket.stage_id = self.stage_progress
+            self.flush_tracking()
+        mails = self.env['mail.mail'].sudo().search([('model', '=', ticket._name), ('res_id', '=', ticket.id)])
+        self.assertIn(self.agent2.partner_id, mails.recipient_ids, 'the status mail reaches every assignee')
+
     def test_query_count_flat_per_batch(self):
         self.Ticket.create([{'name': 'warm', 'team_id': self.auto_team.id}])
         self.env.flush_all()
