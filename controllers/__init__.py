@@ -4,3 +4,4 @@ from . import export
 from . import portal
 from . import attachment
 from . import requester
+from . import thread

@@ -53,3 +53,11 @@ from . import helpdesk_lite_sla_policy_api
 from . import discuss_channel
 from . import res_users_apikeys
 from . import mail_canned_response_api
+from . import res_users
+from . import helpdesk_lite_assignment_rule
+from . import helpdesk_lite_ticket_assign
+from . import helpdesk_lite_escalation_rule
+from . import helpdesk_lite_ticket_escalation
+from . import mail_canned_response
+from . import helpdesk_lite_ticket_canned
+from . import helpdesk_lite_macro

@@ -22,6 +22,9 @@ class HelpdeskLiteCategory(models.Model):
         string='Offered on Portal', default=True,
         help='Customers can choose this category on the portal and public submit forms.')
     company_id = fields.Many2one('res.company', index=True)
+    team_id = fields.Many2one(
+        'helpdesk.lite.team', string='Default Team', index='btree_not_null',
+        help='Team of new tickets in this category that get none from their email alias.')
 
     _sql_constraints = [
         ('name_parent_uniq', 'unique (name, parent_id, company_id)', 'A category with this name already exists here.'),

@@ -24,3 +24,8 @@ from . import test_business_clock
 from . import test_customer_facing
 from . import test_resolution
 from . import test_production
+from . import test_routing_assign
+from . import test_escalation
+from . import test_canned
+from . import test_macro
+from . import test_canned_tour

@@ -1,0 +1,153 @@
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import HelpdeskLiteCommon
+
+
+@tagged('post_install', '-at_install')
+class TestEscalation(HelpdeskLiteCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Rule = cls.env['helpdesk.lite.escalation.rule']
+        cls.other_team = cls.env['helpdesk.lite.team'].create({'name': 'Second Line', 'leader_id': cls.agent2.id})
+        cls.calendar = cls.env['resource.calendar'].create({'name': 'UTC office', 'tz': 'UTC'})  # Mon-Fri 8-12, 13-17
+        cls.now = datetime(2024, 1, 10, 10, 0)  # a Wednesday
+
+    @contextmanager
+    def _at(self, when):
+        """Time frozen at ``when``, the transaction timestamp (cr.now) included."""
+        with self.mock_datetime_and_now(when):
+            yield
+            self.env.flush_all()
+
+    def _escalate(self, when=None):
+        with self._at(when or self.now):
+            return self.Ticket._cron_escalate()
+
+    def _rule(self, **vals):
+        vals.setdefault('name', 'Escalate')
+        vals.setdefault('team_ids', [Command.set(self.team.ids)])
+        return self.Rule.create(vals)
+
+    def _customer_reply(self, ticket, body='Any news?'):
+        ticket.message_post(body=body, author_id=self.customer.id, message_type='comment',
+                            subtype_xmlid='mail.mt_comment')
+
+    def _agent_reply(self, ticket):
+        ticket.with_user(self.agent).message_post(body='On it', message_type='comment', subtype_xmlid='mail.mt_comment')
+
+    def _messages(self, ticket):
+        return self.env['mail.message'].search([('model', '=', ticket._name), ('res_id', '=', ticket.id)])
+
+    def _firings(self, rule, ticket):
+        return self.env['helpdesk.lite.escalation.log'].search([('rule_id', '=', rule.id), ('ticket_id', '=', ticket.id)])
+
+    def test_no_response_since_creation_business_hours(self):
+        rule = self._rule(condition='no_response', since='creation', hours=5, raise_priority=True,
+                          calendar_id=self.calendar.id)
+        with self._at(datetime(2024, 1, 8, 8, 0)):  # Monday
+            ticket = self._create_ticket(partner_id=self.customer.id)
+        self.assertEqual(self._escalate(datetime(2024, 1, 8, 11, 0)), 0, '3 business hours: not yet')
+        self.assertEqual(self._escalate(datetime(2024, 1, 8, 12, 50)), 0, 'the lunch break does not count')
+        self.assertEqual(self._escalate(datetime(2024, 1, 8, 14, 30)), 1, '5.5 business hours')
+        self.assertEqual(ticket.priority, '2')
+        self.assertIn('Escalate', self._messages(ticket)[0].body)
+        for hour in (15, 16, 17):
+            self.assertEqual(self._escalate(datetime(2024, 1, 8, hour, 0)), 0, 'once per episode, whatever the runs')
+        self.assertEqual(ticket.priority, '2')
+        self.assertEqual(len(self._firings(rule, ticket)), 1)
+
+    def test_no_response_since_customer_message_reopens_episode(self):
+        rule = self._rule(condition='no_response', since='customer_message', hours=2, business_hours=False,
+                          reassign='leader')
+        with self._at(self.now - timedelta(hours=5)):
+            ticket = self._create_ticket(partner_id=self.customer.id, user_id=self.agent.id)
+        with self._at(self.now - timedelta(hours=3)):
+            self._customer_reply(ticket)
+        self.assertEqual(self._escalate(self.now - timedelta(hours=2)), 0, 'one hour after the reply: not yet')
+        self.assertEqual(self._escalate(), 1)
+        self.assertEqual(ticket.user_id, self.manager, 'reassigned to the team leader')
+        with self._at(self.now):
+            self._agent_reply(ticket)
+        self.assertEqual(self._escalate(self.now + timedelta(minutes=1)), 0)
+        self.assertTrue(self._firings(rule, ticket).cleared_at, 'the agent answered: the episode ended')
+        with self._at(self.now + timedelta(minutes=10)):
+            self._customer_reply(ticket)
+        self.assertEqual(self._escalate(self.now + timedelta(hours=3)), 1, 'the condition came back: a new episode')
+        self.assertEqual(self._escalate(self.now + timedelta(hours=4)), 0)
+        self.assertEqual(len(self._firings(rule, ticket)), 2)
+
+    def test_customer_replies_counter_and_actions(self):
+        template = self.env['mail.template'].create({
+            'name': 'Escalated', 'model_id': self.env['ir.model']._get_id('helpdesk.lite.ticket'),
+            'subject': 'We are on it', 'body_html': '<p>A senior agent looks at your request.</p>'})
+        activity_type = self.env.ref('mail.mail_activity_data_todo')
+        rule = self._rule(
+            condition='customer_replies', reply_count=2, reassign='team', reassign_team_id=self.other_team.id,
+            follower_ids=[Command.link(self.manager.partner_id.id)], activity_type_id=activity_type.id,
+            activity_summary='Call the customer', note='<p>Customer is <b>angry</b></p>', mail_template_id=template.id)
+        ticket = self._create_ticket(partner_id=self.customer.id, user_id=self.agent.id,
+                                     user_ids=[Command.link(self.agent2.id)])
+        self._customer_reply(ticket)
+        self.assertEqual(ticket.customer_reply_count, 1)
+        self.assertEqual(self._escalate(), 0)
+        self._customer_reply(ticket)
+        self.assertEqual(ticket.customer_reply_count, 2)
+        with self.mock_mail_gateway():
+            self.assertEqual(self._escalate(), 1)
+        self.assertEqual(ticket.team_id, self.other_team)
+        self.assertIn(self.manager.partner_id, ticket.message_partner_ids)
+        activities = ticket.activity_ids.filtered(lambda a: a.summary == 'Call the customer')
+        self.assertEqual(activities.user_id, self.agent2, 'moved to another team: its leader gets it')
+        self.assertTrue(self._messages(ticket).filtered(lambda m: 'A senior agent looks' in (m.body or '')))
+        log = self._messages(ticket).filtered(lambda m: 'Customer is' in (m.body or ''))
+        self.assertIn('<b>angry</b>', log.body)
+        self.assertIn('Moved to Second Line', log.body)
+        self._agent_reply(ticket)
+        self.assertEqual(ticket.customer_reply_count, 0)
+
+    def test_activities_for_every_assignee(self):
+        activity_type = self.env.ref('mail.mail_activity_data_todo')
+        self._rule(condition='customer_replies', reply_count=1, activity_type_id=activity_type.id)
+        ticket = self._create_ticket(user_id=self.agent.id, user_ids=[Command.link(self.agent2.id)])
+        self._customer_reply(ticket)
+        self._escalate()
+        self.assertEqual(ticket.activity_ids.user_id, self.agent | self.agent2)
+
+    def test_sla_status_and_filters(self):
+        rule = self._rule(condition='sla_breached', priority_min='2', reassign='user', reassign_user_id=self.agent2.id)
+        urgent = self._create_ticket(priority='3')
+        low = self._create_ticket(priority='0')
+        elsewhere = self._create_ticket(priority='3', team_id=self.other_team.id)
+        self.env.cr.execute("UPDATE helpdesk_lite_ticket SET sla_status = 'breached' WHERE id = ANY(%s)",
+                            [(urgent | low | elsewhere).ids])
+        self.Ticket.invalidate_model(['sla_status'])
+        self.assertEqual(self._escalate(), 1)
+        self.assertEqual(urgent.user_id, self.agent2)
+        self.assertFalse(low.user_id)
+        self.assertFalse(elsewhere.user_id)
+        self.assertEqual(len(self._firings(rule, urgent)), 1)
+        category = self.env['helpdesk.lite.category'].create({'name': 'Network'})
+        child = self.env['helpdesk.lite.category'].create({'name': 'VPN', 'parent_id': category.id})
+        at_risk = self._rule(condition='sla_at_risk', category_ids=[Command.link(category.id)], raise_priority=True)
+        in_child = self._create_ticket(category_id=child.id)
+        self._create_ticket()
+        self.env.cr.execute("UPDATE helpdesk_lite_ticket SET sla_status = 'at_risk' WHERE team_id = %s AND "
+                            "sla_status != 'breached'", [self.team.id])
+        self.Ticket.invalidate_model(['sla_status'])
+        self.assertEqual(self._escalate(), 1)
+        self.assertEqual(self._firings(at_risk, in_child).ticket_id, in_child)
+
+    def test_closed_tickets_end_episodes(self):
+        rule = self._rule(condition='customer_replies', reply_count=1)
+        ticket = self._create_ticket()
+        self._customer_reply(ticket)
+        self._escalate()
+        ticket.action_resolve()
+        self._escalate()
+        self.assertTrue(self._firings(rule, ticket).cleared_at)
