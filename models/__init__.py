@@ -18,3 +18,9 @@ from . import helpdesk_lite_sla_policy_line
 from . import helpdesk_lite_sla_breach
 from . import helpdesk_lite_ticket_portal
 from . import helpdesk_lite_submit_log
+from . import helpdesk_lite_webhook_event
+from . import helpdesk_lite_webhook
+from . import helpdesk_lite_webhook_outbox
+from . import helpdesk_lite_webhook_delivery
+from . import helpdesk_lite_ticket_webhook
+from . import ir_actions_server
