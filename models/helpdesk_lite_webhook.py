@@ -73,8 +73,8 @@ class HelpdeskLiteWebhook(models.Model):
     state = fields.Selection(
         [('active', 'Delivering'), ('tripped', 'Failing (paused by the circuit breaker)'), ('paused', 'Paused')],
         default='active', required=True, readonly=True, copy=False, tracking=True)
-    consecutive_failures = fields.Integer(readonly=True, copy=False)
-    trip_count = fields.Integer(readonly=True, copy=False, help='Failed probes since the breaker tripped.')
+    consecutive_failures = fields.Integer(default=0, readonly=True, copy=False)
+    trip_count = fields.Integer(default=0, readonly=True, copy=False, help='Failed probes since the breaker tripped.')
     resume_at = fields.Datetime(string='Next Probe', readonly=True, copy=False)
     last_success_at = fields.Datetime(readonly=True, copy=False)
     last_failure_at = fields.Datetime(readonly=True, copy=False)
@@ -250,10 +250,11 @@ class HelpdeskLiteWebhook(models.Model):
             UPDATE helpdesk_lite_webhook w
                SET consecutive_failures = 0, trip_count = 0, resume_at = NULL, last_success_at = %(now)s,
                    state = CASE WHEN w.state = 'tripped' THEN 'active' ELSE w.state END
-              FROM (SELECT id, state FROM helpdesk_lite_webhook WHERE id = %(id)s FOR UPDATE) old
+              FROM (SELECT id, state FROM helpdesk_lite_webhook
+                     WHERE id = %(id)s AND (consecutive_failures > 0 OR state = 'tripped' OR last_success_at IS NULL
+                                            OR last_success_at < %(now)s - interval '1 minute')
+                       FOR NO KEY UPDATE) old
              WHERE w.id = old.id
-               AND (w.consecutive_failures > 0 OR w.state = 'tripped' OR w.last_success_at IS NULL
-                    OR w.last_success_at < %(now)s - interval '1 minute')
          RETURNING old.state""", id=self.id, now=now))
         self.invalidate_recordset(['consecutive_failures', 'trip_count', 'resume_at', 'last_success_at', 'state'])
         if rows and rows[0][0] == 'tripped':
@@ -267,10 +268,10 @@ class HelpdeskLiteWebhook(models.Model):
         threshold = self._breaker_threshold()
         rows = self.env.execute_query(tools.SQL("""
             UPDATE helpdesk_lite_webhook
-               SET consecutive_failures = consecutive_failures + 1, last_failure_at = %(now)s,
+               SET consecutive_failures = COALESCE(consecutive_failures, 0) + 1, last_failure_at = %(now)s,
                    last_error = %(error)s
              WHERE id = %(id)s
-         RETURNING consecutive_failures, state, trip_count""", id=self.id, now=now, error=error[:250]))
+         RETURNING consecutive_failures, state, COALESCE(trip_count, 0)""", id=self.id, now=now, error=error[:250]))
         self.invalidate_recordset(['consecutive_failures', 'last_failure_at', 'last_error'])
         if not rows:
             return
@@ -283,7 +284,7 @@ class HelpdeskLiteWebhook(models.Model):
         elif state == 'active' and failures >= threshold or state == 'tripped' and self._probing(now):
             cooldown = min(BREAKER_COOLDOWN * 2 ** trip_count, BREAKER_MAX_COOLDOWN)
             tripped = self.env.execute_query(tools.SQL("""
-                UPDATE helpdesk_lite_webhook SET state = 'tripped', trip_count = trip_count + 1, resume_at = %(at)s
+                UPDATE helpdesk_lite_webhook SET state = 'tripped', trip_count = COALESCE(trip_count, 0) + 1, resume_at = %(at)s
                  WHERE id = %(id)s AND state IN ('active', 'tripped') RETURNING id""",
                 id=self.id, at=now + cooldown))
             self.invalidate_recordset(['state', 'trip_count', 'resume_at'])

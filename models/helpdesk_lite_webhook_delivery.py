@@ -142,8 +142,15 @@ class HelpdeskLiteWebhookDelivery(models.Model):
         http = webhook_http.session(self.env['helpdesk.lite.webhook']._allowed_networks())
         deadline = time.monotonic() + time_budget
         done = 0
+        if auto_commit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit - each delivery starts a transaction of its own
         try:
             while done < limit and time.monotonic() < deadline:
+                if auto_commit:
+                    # Read committed for this short transaction: the subscription's counters are updated by
+                    # concurrent senders, which under repeatable read would abort the later one after its
+                    # POST (and the delivery would go out twice). The delivery row itself is locked by the claim.
+                    self.env.cr.execute('SET TRANSACTION ISOLATION LEVEL READ COMMITTED')
                 now = fields.Datetime.now()
                 delivery = deliveries._claim(now)
                 if not delivery:
@@ -188,7 +195,8 @@ class HelpdeskLiteWebhookDelivery(models.Model):
             self._wake(rows[0][0])
 
     def _attempt(self, http, now):
-        """POST the frozen payload, signed for this attempt, and record the outcome (never raises)."""
+        """POST the frozen payload, signed for this attempt, and record the outcome on the delivery (never
+        raises), and on the subscription's circuit breaker."""
         self.ensure_one()
         webhook = self.webhook_id
         body = self.payload.encode()

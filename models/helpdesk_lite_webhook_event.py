@@ -35,7 +35,7 @@ class HelpdeskLiteWebhookEvent(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if 'name' in vals and self.filtered('builtin'):
+        if 'name' in vals and self.filtered(lambda e: e.builtin and e.name != vals['name']):
             raise UserError(self.env._('Built-in events cannot be renamed.'))
         self.env.registry.clear_cache()
         return super().write(vals)

@@ -100,9 +100,10 @@ class HelpdeskLiteWebhookOutbox(models.Model):
             SELECT w.id, w.company_id, r.event, r.msg_id, r.model, r.res_id, r.body, 'pending', 0,
                    %(now)s, %(uid)s, %(stamp)s, %(uid)s, %(stamp)s
               FROM unnest(%(webhook_ids)s::int[], %(events)s::varchar[], %(msg_ids)s::varchar[],
-                          %(models)s::varchar[], %(res_ids)s::int[], %(bodies)s::text[])
-                   AS r(webhook_id, event, msg_id, model, res_id, body)
-              JOIN helpdesk_lite_webhook w ON w.id = r.webhook_id AND w.active""",
+                          %(models)s::varchar[], %(res_ids)s::int[], %(bodies)s::text[]) WITH ORDINALITY
+                   AS r(webhook_id, event, msg_id, model, res_id, body, n)
+              JOIN helpdesk_lite_webhook w ON w.id = r.webhook_id AND w.active
+             ORDER BY r.n""",
             now=now, uid=self.env.uid, stamp=self.env.cr.now(), webhook_ids=list(webhook_ids), events=list(events),
             msg_ids=list(msg_ids), models=list(models_), res_ids=list(res_ids), bodies=list(bodies)))
         self.env['helpdesk.lite.webhook.delivery'].invalidate_model()

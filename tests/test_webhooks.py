@@ -1,5 +1,7 @@
 import json
 
+from markupsafe import Markup
+
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
@@ -31,12 +33,12 @@ class WebhookCommon(HelpdeskLiteCommon):
         self.env.cr.flush()
         self._last_id = max(self.Delivery.search([]).ids or [0])
 
-    def _committed(self, webhook=None):
+    def _committed(self, every_webhook=False):
         self.env.cr.flush()
         deliveries = self.Delivery.search([('id', '>', self._last_id)], order='id')
         if deliveries:
             self._last_id = deliveries[-1].id
-        return deliveries.filtered(lambda d: d.webhook_id == (webhook or self.webhook))
+        return deliveries if every_webhook else deliveries.filtered(lambda d: d.webhook_id == self.webhook)
 
     def _bodies(self, deliveries):
         return [json.loads(delivery.payload) for delivery in deliveries]
@@ -117,7 +119,7 @@ class TestWebhookEvents(WebhookCommon):
         ticket = self._create_ticket()
         self._committed()
         reply = ticket.with_user(self.agent).message_post(
-            body='<p>We are <b>on it</b></p>', message_type='comment', subtype_xmlid='mail.mt_comment')
+            body=Markup('<p>We are <b>on it</b></p>'), message_type='comment', subtype_xmlid='mail.mt_comment')
         ticket.with_user(self.agent).message_post(body='Internal: call the vendor', subtype_xmlid='mail.mt_note',
                                                   message_type='comment')
         body, = self._bodies(self._committed())   # internal notes need the subscription's opt-in
@@ -163,8 +165,7 @@ class TestWebhookEvents(WebhookCommon):
                                        'event_ids': [Command.set(created.ids)], 'company_id': other_company.id})
         mine = self._create_ticket()
         other = self._create_ticket(team_id=other_team.id)
-        self.env.cr.flush()
-        deliveries = self.Delivery.search([('id', '>', self._last_id), ('event', '=', 'ticket.created')])
+        deliveries = self._committed(every_webhook=True).filtered(lambda d: d.event == 'ticket.created')
         self.assertEqual(sorted(deliveries.filtered(lambda d: d.webhook_id == self.webhook).mapped('res_id')),
                          sorted([mine.id, other.id]))
         self.assertEqual(deliveries.filtered(lambda d: d.webhook_id == team_only).mapped('res_id'), [mine.id])
@@ -199,12 +200,15 @@ class TestWebhookEvents(WebhookCommon):
             self.env.cr.flush()
             return self.env.cr.sql_log_count - before
         self.webhook.active = False
+        self.Webhook._listens_to('ticket.updated')   # the subscription index is cached in both runs
         without = count(tickets, self.stage_progress)
         self.webhook.active = True
+        self.Webhook._listens_to('ticket.updated')
         with_webhook = count(more, self.stage_progress)
         self.assertEqual(self.Delivery.search_count([('res_id', 'in', more.ids), ('event', '=', 'ticket.updated')]), 30)
-        # the outbox: one INSERT and the cron trigger, whatever the number of tickets
-        self.assertLessEqual(with_webhook - without, 4)
+        # the outbox: a handful of queries at commit (existence check, one INSERT, the cron trigger), whatever
+        # the number of tickets
+        self.assertLessEqual(with_webhook - without, 6)
 
     def test_custom_event_from_automation_rule(self):
         rule = self.env.ref('helpdesk_lite.automation_ticket_urgent_webhook')
