@@ -61,3 +61,9 @@ from . import helpdesk_lite_ticket_escalation
 from . import mail_canned_response
 from . import helpdesk_lite_ticket_canned
 from . import helpdesk_lite_macro
+from . import helpdesk_lite_webhook_event
+from . import helpdesk_lite_webhook
+from . import helpdesk_lite_webhook_outbox
+from . import helpdesk_lite_webhook_delivery
+from . import helpdesk_lite_ticket_webhook
+from . import ir_actions_server

@@ -29,3 +29,6 @@ from . import test_escalation
 from . import test_canned
 from . import test_macro
 from . import test_canned_tour
+from . import test_webhooks
+from . import test_webhook_delivery
+from . import test_webhook_concurrency
