@@ -18,3 +18,9 @@ from . import helpdesk_lite_sla_policy_line
 from . import helpdesk_lite_sla_breach
 from . import helpdesk_lite_ticket_portal
 from . import helpdesk_lite_submit_log
+from . import helpdesk_lite_appointment
+from . import helpdesk_lite_appointment_mail
+from . import helpdesk_lite_appointment_external
+from . import helpdesk_lite_appointment_statistic
+from . import helpdesk_lite_ticket_appointment
+from . import mail_thread_appointment
