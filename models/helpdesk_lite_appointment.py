@@ -10,7 +10,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_datetime
+from odoo.tools import format_datetime, sql
 
 from .helpdesk_lite_ticket import PRIORITY_SELECTION
 
@@ -103,6 +103,11 @@ class HelpdeskLiteAppointment(models.Model):
          'Pick another slot or another technician.'),
     ]
 
+    def init(self):
+        # the reminder cron's candidates: a few rows among all upcoming visits
+        sql.create_index(self.env.cr, 'helpdesk_lite_appointment_reminder_due_idx', self._table, ['start'],
+                         where="state = 'confirmed' AND send_reminder_email AND NOT reminder_sent AND active")
+
     @api.depends('ticket_id')
     def _compute_partner_id(self):
         for appointment in self:
@@ -133,7 +138,7 @@ class HelpdeskLiteAppointment(models.Model):
 
     @api.depends('location_partner_id')
     def _compute_location(self):
-        for appointment in self:
+        for appointment in self.filtered('location_partner_id'):
             address = appointment.location_partner_id._display_address(without_company=True)
             lines = [line.strip() for line in (address or '').splitlines() if line.strip()]
             appointment.location = ', '.join(lines) or appointment.location
@@ -164,6 +169,16 @@ class HelpdeskLiteAppointment(models.Model):
             raise ValidationError(self.env._(
                 '%(name)s: the visit cannot start in the past (%(start)s). Pick a later date.',
                 name=appointment.name, start=appointment._local_datetime_label(appointment.start)))
+
+    @api.constrains('start', 'stop')
+    def _check_stop_after_start(self):
+        for appointment in self.filtered(lambda a: a.start and a.stop and a.stop <= a.start):
+            appointment._raise_stop_before_start(appointment.start, appointment.stop)
+
+    def _raise_stop_before_start(self, start, stop):
+        raise ValidationError(self.env._(
+            'A visit must end after it starts (it starts %(start)s and ends %(stop)s).',
+            start=self._local_datetime_label(start), stop=self._local_datetime_label(stop)))
 
     @api.constrains('user_id', 'start', 'stop', 'state', 'active')
     def _check_technician_overlap(self):
@@ -220,6 +235,7 @@ class HelpdeskLiteAppointment(models.Model):
         start, stop = pytz.utc.localize(self.start), pytz.utc.localize(self.stop)
         leave = self.env['resource.calendar.leaves'].sudo().search([
             ('calendar_id', 'in', [calendar.id, False]), ('resource_id', 'in', [resource.id, False]),
+            ('company_id', 'in', [self.company_id.id, False]),
             ('date_from', '<', self.stop), ('date_to', '>', self.start), ('time_type', '=', 'leave')],
             order='date_from', limit=1)
         if leave:
@@ -256,6 +272,10 @@ class HelpdeskLiteAppointment(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            # the CHECK constraint would answer first, with a less helpful message
+            start, stop = vals.get('start'), vals.get('stop')
+            if start and stop and fields.Datetime.to_datetime(stop) <= fields.Datetime.to_datetime(start):
+                self._raise_stop_before_start(fields.Datetime.to_datetime(start), fields.Datetime.to_datetime(stop))
             if not vals.get('name') or vals['name'] == self.env._('New'):
                 vals['name'] = self.env['ir.sequence'].next_by_code('helpdesk.lite.appointment') \
                     or self.env._('New')

@@ -58,6 +58,7 @@ class HelpdeskLiteAppointment(models.Model):
         cancelled = self.state == 'cancelled'
         uuid = self.env['ir.config_parameter'].sudo().get_param('database.uuid', '')
         company = self.company_id
+        company_email = tools.email_normalize(company.email or '')
         summary = self.env._('On-site visit %(name)s: %(ticket)s', name=self.name, ticket=self.ticket_id.name)
         description = '\n'.join(filter(None, [
             self.env._('Ticket %(number)s', number=self.ticket_id.number),
@@ -65,9 +66,9 @@ class HelpdeskLiteAppointment(models.Model):
             tools.html2plaintext(self.description or '').strip(),
         ]))
         return ics.build_event(
-            uid=f'helpdesk-lite-appointment-{self.id}-{uuid}@{company.email_normalized or "odoo"}',
+            uid=f'helpdesk-lite-appointment-{self.id}-{uuid}@{(company_email or "odoo").split("@")[-1]}',
             start=self.start, stop=self.stop, summary=summary, description=description, location=self.location,
-            organizer=(company.name, company.email_normalized or self.user_id.email_normalized),
+            organizer=(company.name, company_email or self.user_id.email_normalized),
             attendee=(self.partner_id.name, self.partner_id.email_normalized),
             status='CANCELLED' if cancelled else ('CONFIRMED' if self.state in BOOKED_STATES + ('done',)
                                                   else 'TENTATIVE'),
