@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from requests import HTTPError
+
 from odoo.tests import tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
@@ -128,11 +130,10 @@ class TestAppointmentPortal(AppointmentCommon, HelpdeskLitePortalCase):
                              ('write', [[self.visit.id], {'state': 'cancelled'}])):
             with self.subTest(method=method), mute_logger('odoo.http'), self.assertRaises(JsonRpcException):
                 self._call_kw('helpdesk.lite.appointment', method, args)
-        with mute_logger('odoo.http'):
-            response = self.url_open('/mail/message/post', json={'params': {
+        with mute_logger('odoo.http'), self.assertRaises((JsonRpcException, HTTPError)):
+            self._rpc('/mail/message/post', {
                 'thread_model': 'helpdesk.lite.appointment', 'thread_id': self.visit.id,
-                'post_data': {'body': 'hello', 'message_type': 'comment'}}})
-        self.assertIn('error', response.json())
+                'post_data': {'body': 'hello', 'message_type': 'comment'}})
         self.visit.invalidate_recordset()
         self.assertEqual(self.visit.state, 'confirmed')
         self.assertFalse(self.visit.message_ids.filtered(lambda m: m.body and 'hello' in m.body))
