@@ -126,14 +126,15 @@ def no_commit(cr):
 
 @contextmanager
 def savepoint(cr, name):
-    cr.execute(f'SAVEPOINT "{name}"')
+    from odoo.tools import SQL
+    cr.execute(SQL('SAVEPOINT %s', SQL.identifier(name)))
     try:
         yield
     finally:
         cr.clear()                 # cache, pending writes and precommit hooks of the rolled-back work
         cr.postcommit.clear()      # e.g. mails sent after commit: never from a benchmark
-        cr.execute(f'ROLLBACK TO SAVEPOINT "{name}"')
-        cr.execute(f'RELEASE SAVEPOINT "{name}"')
+        cr.execute(SQL('ROLLBACK TO SAVEPOINT %s', SQL.identifier(name)))
+        cr.execute(SQL('RELEASE SAVEPOINT %s', SQL.identifier(name)))
 
 
 @contextmanager

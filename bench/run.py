@@ -158,9 +158,10 @@ def _admin_cursor():
 
 def clone_database(source, target):
     import odoo
+    from odoo.tools import SQL
     odoo.sql_db.close_db(source)
     with _admin_cursor() as cr:
-        cr.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+        cr.execute(SQL('CREATE DATABASE %s TEMPLATE %s', SQL.identifier(target), SQL.identifier(source)))
     src_fs, dst_fs = odoo.tools.config.filestore(source), odoo.tools.config.filestore(target)
     if os.path.isdir(src_fs):
         shutil.copytree(src_fs, dst_fs)
@@ -168,10 +169,11 @@ def clone_database(source, target):
 
 def drop_database(name):
     import odoo
+    from odoo.tools import SQL
     odoo.sql_db.close_db(name)
     with _admin_cursor() as cr:
         cr.execute('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s', [name])
-        cr.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cr.execute(SQL('DROP DATABASE IF EXISTS %s', SQL.identifier(name)))
     shutil.rmtree(odoo.tools.config.filestore(name), ignore_errors=True)
 
 

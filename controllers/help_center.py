@@ -1,5 +1,6 @@
 from odoo import http
 from odoo.http import request
+from odoo.osv import expression
 
 # Autocomplete answers few results; the full search page shows more.
 AUTOCOMPLETE_LIMIT = 8
@@ -21,13 +22,13 @@ class HelpdeskLiteHelpCenter(http.Controller):
 
     def _visible_page(self, page_id):
         page = request.env['helpdesk.lite.help.page'].search([('id', '=', page_id)], limit=1)
-        return page if page and page._is_publicly_visible() else None
+        return page if page and page.is_public else None
 
     @http.route('/helpdesk/help', type='http', auth='public', website=True, readonly=True)
     def help_index(self, **kwargs):
         groups = request.env['helpdesk.lite.help.group'].search([('published', '=', True)])
-        pages = request.env['helpdesk.lite.help.page'].search(
-            [('published', '=', True), ('group_id', 'in', groups.ids)])
+        Page = request.env['helpdesk.lite.help.page']
+        pages = Page.search(expression.AND([Page._public_domain(), [('group_id', 'in', groups.ids)]]))
         return request.render('helpdesk_lite.help_index', self._help_values(
             groups=groups, pages_by_group=pages.grouped('group_id'), title=request.env._('Help Center')))
 
@@ -73,13 +74,12 @@ class HelpdeskLiteHelpCenter(http.Controller):
             return request.redirect(page.url, code=301)
         if page.group_id.slug != group_slug:
             return request.redirect(page.url, code=301)
-        is_public = page._is_publicly_visible()
+        is_public = page.is_public
         voted = kwargs.get('voted')
         if is_public and not voted:  # the redirect after a vote is not a new view
             page.sudo()._increment_view_count()
         Vote = request.env['helpdesk.lite.help.vote'].sudo()
-        visitor_key = Vote._visitor_key(request.env.user, request.session.sid)
-        my_vote = Vote.search([('page_id', '=', page.id), ('visitor_key', '=', visitor_key)], limit=1)
+        _key, my_vote = Vote._visitor_vote(page, request.env.user, request.session.sid)
         return request.render('helpdesk_lite.help_page', self._help_values(
             page=page, group=page.group_id, is_public=is_public, my_vote=my_vote,
             voted=voted, title=page.title))
@@ -91,7 +91,8 @@ class HelpdeskLiteHelpCenter(http.Controller):
         if not page or helpful not in ('0', '1'):
             raise request.not_found()
         Vote = request.env['helpdesk.lite.help.vote'].sudo()
-        Vote._record_vote(page, Vote._visitor_key(request.env.user, request.session.sid), helpful == '1')
+        visitor_key, _vote = Vote._visitor_vote(page, request.env.user, request.session.sid)
+        Vote._record_vote(page, visitor_key, helpful == '1')
         return request.redirect(f'{page.url}?voted=1#helpdesk-lite-vote')
 
     @http.route('/helpdesk/help/suggestion/click', type='http', auth='public', methods=['POST'], sitemap=False)

@@ -16,9 +16,10 @@ from odoo.http import request
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
 from odoo.addons.portal.controllers.thread import ThreadController
 
+from ..models.helpdesk_lite_ticket import TITLE_MAX_LENGTH
 from ..models.helpdesk_lite_ticket_portal import (
     HONEYPOT_FIELD, PORTAL_DESCRIPTION_MAX, PORTAL_EMAIL_MAX, PORTAL_FEEDBACK_MAX, PORTAL_NAME_MAX,
-    PORTAL_REASON_MAX, PORTAL_STATUS_BADGES, PORTAL_TITLE_MAX,
+    PORTAL_REASON_MAX, PORTAL_STATUS_BADGES,
 )
 
 TICKET = 'helpdesk.lite.ticket'
@@ -26,7 +27,7 @@ SESSION_HISTORY = 'my_helpdesk_lite_tickets_history'
 SESSION_SUBMITTED = 'helpdesk_lite_submitted_number'
 
 FORM_LIMITS = {
-    'title': PORTAL_TITLE_MAX, 'description': PORTAL_DESCRIPTION_MAX, 'name': PORTAL_NAME_MAX,
+    'title': TITLE_MAX_LENGTH, 'description': PORTAL_DESCRIPTION_MAX, 'name': PORTAL_NAME_MAX,
     'email': PORTAL_EMAIL_MAX, 'feedback': PORTAL_FEEDBACK_MAX, 'reason': PORTAL_REASON_MAX,
 }
 
@@ -80,7 +81,7 @@ class HelpdeskLiteCustomerPortal(CustomerPortal):
         sortby = sortby if sortby in sortings else 'newest'
         filterby = filterby if filterby in filters else 'all'
         groupby = groupby if groupby in groupbys else 'none'
-        search = (search or '').strip()[:PORTAL_TITLE_MAX]
+        search = (search or '').strip()[:TITLE_MAX_LENGTH]
 
         group_field = groupbys[groupby].get('field')
         order = sortings[sortby]['order']
@@ -209,12 +210,14 @@ class HelpdeskLiteCustomerPortal(CustomerPortal):
         user = request.env.user
         return ticket_sudo.partner_id if user._is_public() else user.partner_id
 
-    def _helpdesk_lite_portal_action(self, ticket_id, access_token, method, *args, success=None):
+    def _helpdesk_lite_portal_action(self, ticket_id, access_token, action, success=None):
+        """Run ``action(ticket_sudo, requester)`` on the ticket the visitor may act on; a refusal
+        (UserError) shows the ticket page with the reason."""
         ticket_sudo = self._helpdesk_lite_ticket_sudo(ticket_id, access_token)
         if not ticket_sudo:
             raise request.not_found()
         try:
-            getattr(ticket_sudo, method)(self._helpdesk_lite_requester(ticket_sudo), *args)
+            action(ticket_sudo, self._helpdesk_lite_requester(ticket_sudo))
         except UserError as error:
             return self._helpdesk_lite_render_ticket(ticket_sudo, access_token, error_message=error.args[0])
         return request.redirect(self._helpdesk_lite_ticket_url(ticket_sudo, access_token, success=success))
@@ -222,19 +225,22 @@ class HelpdeskLiteCustomerPortal(CustomerPortal):
     @http.route('/my/helpdesk/<int:ticket_id>/close', type='http', auth='public', methods=['POST'], website=True,
                 sitemap=False)
     def portal_helpdesk_ticket_close(self, ticket_id, access_token=None, **kw):
-        return self._helpdesk_lite_portal_action(ticket_id, access_token, '_portal_action_close', success='closed')
+        return self._helpdesk_lite_portal_action(
+            ticket_id, access_token, lambda ticket, requester: ticket._portal_action_close(requester), success='closed')
 
     @http.route('/my/helpdesk/<int:ticket_id>/reopen', type='http', auth='public', methods=['POST'], website=True,
                 sitemap=False)
     def portal_helpdesk_ticket_reopen(self, ticket_id, access_token=None, reason=None, **kw):
         return self._helpdesk_lite_portal_action(
-            ticket_id, access_token, '_portal_action_reopen', reason, success='reopened')
+            ticket_id, access_token, lambda ticket, requester: ticket._portal_action_reopen(requester, reason),
+            success='reopened')
 
     @http.route('/my/helpdesk/<int:ticket_id>/rate', type='http', auth='public', methods=['POST'], website=True,
                 sitemap=False)
     def portal_helpdesk_ticket_rate(self, ticket_id, access_token=None, rate=None, feedback=None, **kw):
         return self._helpdesk_lite_portal_action(
-            ticket_id, access_token, '_portal_rate', rate, feedback, success='rated')
+            ticket_id, access_token, lambda ticket, requester: ticket._portal_rate(requester, rate, feedback),
+            success='rated')
 
 
 class HelpdeskLitePublic(http.Controller):

@@ -64,7 +64,7 @@ class HelpdeskLiteHelpDeflection(models.Model):
     @api.model
     def _record_click(self, page, visit_uid, form_path=None):
         """Remember that ``page`` was followed from the form visit ``visit_uid`` (once)."""
-        if not self._valid_visit(visit_uid) or not page._is_publicly_visible():
+        if not self._valid_visit(visit_uid) or not page.is_public:
             return self.browse()
         existing = self.search([('visit_uid', '=', visit_uid), ('page_id', '=', page.id)], limit=1)
         if existing:

@@ -3,6 +3,7 @@ import textwrap
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.mail import html_to_inner_content
 from odoo.tools.sql import column_exists, create_index, make_identifier
@@ -44,6 +45,9 @@ class HelpdeskLiteHelpPage(models.Model):
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
         'res.company', string='Company', index='btree_not_null', help='Leave empty to show it in every company.')
+    is_public = fields.Boolean(
+        string='Visible to Everyone', compute='_compute_is_public', search='_search_is_public',
+        help='Published, in a published help group, neither of them archived.')
     url = fields.Char(string='Public URL', compute='_compute_url')
     view_count = fields.Integer(string='Views', readonly=True, copy=False, default=0)
     vote_ids = fields.One2many('helpdesk.lite.help.vote', 'page_id', string='Votes')
@@ -57,6 +61,25 @@ class HelpdeskLiteHelpPage(models.Model):
         string='Deflections', compute='_compute_deflection_counts',
         help='Suggestions followed from a ticket form that was not submitted afterwards (counted one hour '
              'after the click).')
+
+    @api.model
+    def _public_domain(self):
+        """What "visible to everyone" means, written once: the visitors' record rule (through
+        ``is_public``), the help center's SQL search and the controllers all use it."""
+        return [('active', '=', True), ('published', '=', True),
+                ('group_id.active', '=', True), ('group_id.published', '=', True)]
+
+    @api.depends('active', 'published', 'group_id.active', 'group_id.published')
+    def _compute_is_public(self):
+        public = self.filtered_domain(self._public_domain())
+        for page in self:
+            page.is_public = page in public
+
+    def _search_is_public(self, operator, value):
+        if operator not in ('=', '!=') or not isinstance(value, bool):
+            raise NotImplementedError(self.env._('Operation not supported'))
+        domain = self._public_domain()
+        return domain if (operator == '=') == value else ['!', *expression.normalize_domain(domain)]
 
     @api.depends('slug', 'group_id.slug')
     def _compute_url(self):
@@ -193,9 +216,10 @@ class HelpdeskLiteHelpPage(models.Model):
         self.flush_model(['title', 'content', 'keywords', 'slug', 'group_id', 'published', 'active', 'company_id',
                           'sequence'])
         self.env['helpdesk.lite.help.group'].flush_model(['slug', 'published', 'active'])
-        visible = SQL(
-            """page.active AND page.published AND grp.active AND grp.published
-               AND (page.company_id IS NULL OR page.company_id = ANY(%s))""", self.env.companies.ids)
+        # Raw SQL reads past record rules: apply the public domain and the companies here.
+        visible_query = self.sudo().with_context(active_test=False)._search(expression.AND([
+            self._public_domain(), [('company_id', 'in', self.env.companies.ids + [False])]]))
+        visible = SQL("page.id IN %s", visible_query.subselect())
         # Full-text hits first, ranked on the stored vector. Typo matches (trigrams) only fill the
         # list when there are too few of them: PostgreSQL skips that part otherwise. Titles and the
         # long content are read for the winners only.
@@ -250,11 +274,6 @@ class HelpdeskLiteHelpPage(models.Model):
     # ------------------------------------------------------------------------
     # Public side
     # ------------------------------------------------------------------------
-    def _is_publicly_visible(self):
-        """Visible to everyone: published, in a published group, not archived."""
-        self.ensure_one()
-        return self.active and self.published and self.group_id.active and self.group_id.published
-
     def _increment_view_count(self):
         # One atomic UPDATE rather than a read-modify-write: concurrent visits all count,
         # and write_date/ORM side effects stay untouched.

@@ -4,7 +4,7 @@ from .helpdesk_lite_ticket import PRIORITY_SELECTION
 
 
 class HelpdeskLiteSlaPolicyLine(models.Model):
-    """Targets of a policy for one priority (spec 02 "Priority Levels")."""
+    """Targets of a policy for one priority level."""
     _name = 'helpdesk.lite.sla.policy.line'
     _description = 'Helpdesk Lite SLA Targets per Priority'
     _order = 'policy_id, priority desc'

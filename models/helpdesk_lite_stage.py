@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-# Spec 02's lifecycle (New → Open → Pending → Resolved → Closed). Stages are free to name and
+# The ticket lifecycle (New → Open → Pending → Resolved → Closed). Stages are free to name and
 # reorder; what the code relies on is each stage's lifecycle step, never its name.
 LIFECYCLE_SELECTION = [
     ('new', 'New'),

@@ -4,7 +4,7 @@ from odoo import fields, models
 
 
 class HelpdeskLiteTag(models.Model):
-    """Ticket subjects (spec 03): several per ticket, used in filters and reports."""
+    """Ticket subjects: several per ticket, used in filters and reports."""
     _name = 'helpdesk.lite.tag'
     _description = 'Helpdesk Lite Ticket Tag'
     _order = 'name'
@@ -13,7 +13,7 @@ class HelpdeskLiteTag(models.Model):
         return randint(1, 11)
 
     name = fields.Char(required=True, translate=True)
-    color = fields.Integer(default=_default_color)
+    color = fields.Integer(default=lambda self: self._default_color())
     active = fields.Boolean(default=True)
 
     _sql_constraints = [

@@ -2,16 +2,16 @@ from odoo import api, models
 from odoo.exceptions import ValidationError
 from odoo.tools import email_normalize
 
-from .helpdesk_lite_ticket import PRIORITY_SELECTION
+from .helpdesk_lite_ticket import PRIORITY_SELECTION, TITLE_MAX_LENGTH
+from .helpdesk_lite_ticket_portal import PORTAL_NAME_MAX
 
-# Spec 02's API speaks words for priorities; the model stores '0'..'3'.
+# The API speaks words for priorities; the model stores '0'..'3'.
 API_PRIORITIES = {label.lower(): key for key, label in PRIORITY_SELECTION}
-MAX_SUBJECT = 250
 MAX_DESCRIPTION = 100_000
 
 
 class HelpdeskLiteTicketApi(models.Model):
-    """JSON API of tickets (spec 02 "API Reference"): validation and serialisation live here, the
+    """JSON API of tickets: validation and serialisation live here, the
     controller only parses HTTP. Record rules and access rights of the API key's user apply."""
     _inherit = 'helpdesk.lite.ticket'
 
@@ -26,8 +26,8 @@ class HelpdeskLiteTicketApi(models.Model):
         subject = payload.get('subject')
         if not isinstance(subject, str) or not subject.strip():
             raise ValidationError(self.env._('"subject" is required and must be a non-empty string.'))
-        if len(subject) > MAX_SUBJECT:
-            raise ValidationError(self.env._('"subject" is longer than %s characters.', MAX_SUBJECT))
+        if len(subject) > TITLE_MAX_LENGTH:
+            raise ValidationError(self.env._('"subject" is longer than %s characters.', TITLE_MAX_LENGTH))
         description = payload.get('description') or ''
         if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
             raise ValidationError(self.env._('"description" must be a string of at most %s characters.', MAX_DESCRIPTION))
@@ -45,7 +45,7 @@ class HelpdeskLiteTicketApi(models.Model):
                 vals['partner_id'] = partner.id
             else:
                 vals['partner_email'] = normalized
-                vals['partner_name'] = str(payload.get('requester_name') or '')[:MAX_SUBJECT]
+                vals['partner_name'] = str(payload.get('requester_name') or '')[:PORTAL_NAME_MAX]
         priority = payload.get('priority')
         if priority is not None:
             if priority not in API_PRIORITIES:

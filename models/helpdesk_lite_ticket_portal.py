@@ -18,10 +18,11 @@ from odoo.osv import expression
 from odoo.tools.mimetypes import guess_mimetype
 from odoo.tools.misc import get_lang
 
+from .helpdesk_lite_ticket import TITLE_MAX_LENGTH
+
 _logger = logging.getLogger(__name__)
 
 # Length limits of the portal and public forms (server side; the inputs carry the same maxlength).
-PORTAL_TITLE_MAX = 200
 PORTAL_DESCRIPTION_MAX = 20_000
 PORTAL_NAME_MAX = 128
 PORTAL_EMAIL_MAX = 254
@@ -162,8 +163,8 @@ class HelpdeskLiteTicket(models.Model):
         description = (post.get('description') or '').strip()
         if not title:
             errors['name'] = self.env._('Please give your request a title.')
-        elif len(title) > PORTAL_TITLE_MAX:
-            errors['name'] = self.env._('The title is too long (%(max)s characters at most).', max=PORTAL_TITLE_MAX)
+        elif len(title) > TITLE_MAX_LENGTH:
+            errors['name'] = self.env._('The title is too long (%(max)s characters at most).', max=TITLE_MAX_LENGTH)
         if not description:
             errors['description'] = self.env._('Please describe your request.')
         elif len(description) > PORTAL_DESCRIPTION_MAX:

@@ -3,6 +3,7 @@ from odoo.tools import SQL
 
 from odoo.addons.rating.models.rating_data import RATING_LIMIT_MIN, RATING_LIMIT_SATISFIED
 
+from ..models.helpdesk_lite_stage import LIFECYCLE_SELECTION
 from ..models.helpdesk_lite_ticket import CHANNEL_SELECTION, PRIORITY_SELECTION
 
 WEEKDAY_SELECTION = [
@@ -52,13 +53,13 @@ class HelpdeskLiteTicketReport(models.Model):
     channel = fields.Selection(CHANNEL_SELECTION, readonly=True)
     user_id = fields.Many2one('res.users', string='Assignee', readonly=True)
     stage_id = fields.Many2one('helpdesk.lite.stage', string='Stage', readonly=True)
-    lifecycle = fields.Selection(
-        [('new', 'New'), ('open', 'Open'), ('pending', 'Pending'), ('resolved', 'Resolved'),
-         ('closed', 'Closed')], string='Status', readonly=True)
+    lifecycle = fields.Selection(LIFECYCLE_SELECTION, string='Status', readonly=True)
     is_closed = fields.Boolean(string='Closed', readonly=True)
     partner_id = fields.Many2one('res.partner', string='Customer', readonly=True)
     commercial_partner_id = fields.Many2one('res.partner', string='Customer Company', readonly=True)
-    sla_deadline = fields.Datetime(string='SLA Deadline', readonly=True)
+    resolve_deadline = fields.Datetime(
+        string='Resolution Deadline', readonly=True,
+        help="The ticket's effective resolution deadline: its manual SLA deadline, else its policy's.")
     sla_result = fields.Selection(
         [('met', 'Met'), ('breached', 'Breached'), ('running', 'Not yet due'), ('none', 'No SLA')],
         string='SLA Result', readonly=True)
@@ -127,7 +128,7 @@ class HelpdeskLiteTicketReport(models.Model):
                 COALESCE(t.is_closed, FALSE) AS is_closed,
                 t.partner_id AS partner_id,
                 t.commercial_partner_id AS commercial_partner_id,
-                t.sla_resolve_deadline AS sla_deadline,
+                t.sla_resolve_deadline AS resolve_deadline,
                 CASE
                     WHEN sla.outcome THEN 'met'
                     WHEN NOT sla.outcome THEN 'breached'

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import split_every
 
+from ..tools.duration import format_hours
+
 
 class ReportHelpdeskLiteTicketList(models.AbstractModel):
     """Values of the "Helpdesk Ticket List" PDF (helpdesk_lite.report_ticket_list).
@@ -83,14 +85,7 @@ class ReportHelpdeskLiteTicketList(models.AbstractModel):
 
     @api.model
     def _format_age(self, days):
-        """Age as "3 d 4 h", "5 h" or "12 min"."""
-        minutes = round((days or 0.0) * 24 * 60)
-        if minutes < 60:
-            return self.env._('%(minutes)s min', minutes=minutes)
-        hours = minutes // 60
-        if hours < 24:
-            return self.env._('%(hours)s h', hours=hours)
-        return self.env._('%(days)s d %(hours)s h', days=hours // 24, hours=hours % 24)
+        return format_hours(self.env, (days or 0.0) * 24)
 
     @api.model
     def _shorten(self, text, max_chars):

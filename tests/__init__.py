@@ -14,6 +14,7 @@ from . import test_portal_public
 from . import test_portal_tour
 from . import test_bench_smoke
 from . import test_ticket_batch_create
+from . import test_business_clock
 from . import test_appointment
 from . import test_appointment_reminder
 from . import test_appointment_external

@@ -25,7 +25,7 @@ class TestLifecycle(HelpdeskLiteCommon):
         with self.assertRaisesRegex(UserError, 'internal users'):
             ticket.action_assign(self.portal_user)
         ticket.action_resolve()
-        # no "resolved" stage by default: resolve closes (spec 01's Done)
+        # no "resolved" stage by default: resolve closes (Done)
         self.assertEqual(ticket.stage_id, self.stage_done)
         self.assertTrue(ticket.closed_date)
         with self.assertRaisesRegex(UserError, 'Already resolved or closed'):

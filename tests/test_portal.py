@@ -507,7 +507,7 @@ class TestPortalCreate(HelpdeskLitePortalCase):
         self.assertEqual(response.status_code, 400)
         self.assertIn('Please give your request a title.', response.text)
         self.assertIn('Kept description text', response.text)
-        response = self._submit({'name': 'x' * 201, 'description': 'd'})
+        response = self._submit({'name': 'x' * 251, 'description': 'd'})
         self.assertIn('The title is too long', response.text)
         response = self._submit({'name': 'Kept title', 'description': 'y' * 20_001})
         self.assertIn('The description is too long', response.text)
@@ -638,3 +638,28 @@ class TestPortalAttacker(HelpdeskLitePortalCase):
         # still nobody else's
         self.assertNotIn('Otto secret problem', self.url_open('/my/helpdesk').text)
         self.assertFalse(self.Ticket.with_user(bob).search([('id', '=', self.ticket.id)]))
+
+    def test_list_domain_and_record_rule_pick_the_same_tickets(self):
+        """The portal list's domain and the portal record rule are two writings of one scope: pinned
+        together for a lone customer, colleagues of a company with and without sharing, and the company."""
+        company = self.env['res.partner'].create({'name': 'Scope Corp', 'is_company': True})
+        users = self.env['res.users']
+        for login in ('scope_ann', 'scope_ben'):
+            users |= self.env['res.users'].with_context(no_reset_password=True).create({
+                'name': login, 'login': login, 'email': f'{login}@scope.example.com',
+                'groups_id': [Command.set([self.env.ref('base.group_portal').id])]})
+        users.partner_id.parent_id = company
+        company_user = self.env['res.users'].with_context(no_reset_password=True).create({
+            'name': 'Scope Corp desk', 'login': 'scope_corp', 'partner_id': company.id,
+            'groups_id': [Command.set([self.env.ref('base.group_portal').id])]})
+        for partner in users.partner_id | company:
+            self._create_ticket(name=f'scope {partner.name}', partner_id=partner.id)
+        Ticket = self.Ticket.sudo()
+        for shared in (False, True):
+            company.helpdesk_lite_share_with_company = shared
+            self.env.invalidate_all()
+            for user in users | company_user | self.portal_user:
+                by_rule = self.Ticket.with_user(user).search([])
+                by_domain = Ticket.search(self.Ticket.with_user(user)._portal_my_tickets_domain())
+                self.assertEqual(by_rule, by_domain, f'{user.login}, company sharing {shared}')
+                self.assertTrue(by_rule, f'{user.login} sees at least their own ticket')

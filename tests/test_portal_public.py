@@ -90,7 +90,7 @@ class TestPublicSubmit(HelpdeskLitePortalCase):
             ({'partner_name': ''}, 'Please tell us your name.'),
             ({'partner_name': 'n' * 129}, 'The name is too long'),
             ({'name': ''}, 'Please give your request a title.'),
-            ({'name': 't' * 201}, 'The title is too long'),
+            ({'name': 't' * 251}, 'The title is too long'),
             ({'description': ''}, 'Please describe your request.'),
             ({'description': 'd' * 20_001}, 'The description is too long'),
             ({'category_id': self.category_hidden.id}, 'Please choose a category from the list.'),

@@ -119,7 +119,7 @@ class TestSlaBusinessTime(HelpdeskLiteSlaCommon):
         self.assertEqual(ticket.sla_response_deadline, datetime(2024, 3, 11, 13, 30), '09:30 EDT is 13:30 UTC')
 
     def test_default_policy_spec_table(self):
-        """Spec 02 "Priority Levels" on Mon-Fri 09:00-18:00, from Monday 09:00."""
+        """The default priority levels on Mon-Fri 09:00-18:00, from Monday 09:00."""
         expected = {
             '3': (at(0, 10), at(0, 13)),   # Urgent 1h / 4h
             '2': (at(0, 13), at(0, 17)),   # High 4h / 8h

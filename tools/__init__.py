@@ -1,0 +1,1 @@
+"""Pure Python helpers of the addon: no database, no environment (unit-tested on their own)."""

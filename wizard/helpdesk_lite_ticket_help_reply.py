@@ -41,7 +41,7 @@ class HelpdeskLiteTicketHelpReply(models.TransientModel):
 
     def action_send(self):
         self.ensure_one()
-        unpublished = self.page_ids.filtered(lambda page: not page._is_publicly_visible())
+        unpublished = self.page_ids.filtered(lambda page: not page.is_public)
         if unpublished:
             raise UserError(self.env._(
                 'Publish these help pages before sending them: %(pages)s',

@@ -1,0 +1,27 @@
+from odoo import api, models, tools
+
+
+class MailAliasDomain(models.Model):
+    _inherit = 'mail.alias.domain'
+
+    @tools.ormcache()
+    def _helpdesk_lite_system_emails(self):
+        """Lowercase bounce, catchall and default sender addresses of every alias domain: mail from them
+        is automatic and never creates a ticket. Cached (read on every incoming mail; domains rarely change)."""
+        domains = self.sudo().with_context(active_test=False).search([])
+        return frozenset(email.lower() for domain in domains
+                         for email in (domain.bounce_email, domain.catchall_email, domain.default_from_email)
+                         if email)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
