@@ -10,7 +10,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_datetime, sql
+from odoo.tools import SQL, format_datetime, sql
 
 from .helpdesk_lite_ticket import PRIORITY_SELECTION
 
@@ -80,9 +80,9 @@ class HelpdeskLiteAppointment(models.Model):
         help="Book the visit even when it falls outside the technician's working hours or during a leave.")
     send_confirmation_email = fields.Boolean(
         default=True, help='Email the customer when the visit is confirmed, rescheduled, updated or cancelled.')
-    confirmation_sent = fields.Boolean(readonly=True, copy=False)
+    confirmation_sent = fields.Boolean(default=False, readonly=True, copy=False)
     send_reminder_email = fields.Boolean(default=True, help='Email the customer a reminder the day before.')
-    reminder_sent = fields.Boolean(readonly=True, copy=False)
+    reminder_sent = fields.Boolean(default=False, readonly=True, copy=False)
     reminder_sent_date = fields.Datetime(readonly=True, copy=False)
     # RFC 5545 SEQUENCE: raised on every change the customer's calendar must pick up
     ics_sequence = fields.Integer(readonly=True, copy=False)
@@ -106,7 +106,7 @@ class HelpdeskLiteAppointment(models.Model):
     def init(self):
         # the reminder cron's candidates: a few rows among all upcoming visits
         sql.create_index(self.env.cr, 'helpdesk_lite_appointment_reminder_due_idx', self._table, ['start'],
-                         where="state = 'confirmed' AND send_reminder_email AND NOT reminder_sent AND active")
+                         where="state = 'confirmed' AND send_reminder_email AND reminder_sent IS NOT TRUE AND active")
 
     @api.depends('ticket_id')
     def _compute_partner_id(self):
@@ -183,25 +183,36 @@ class HelpdeskLiteAppointment(models.Model):
     @api.constrains('user_id', 'start', 'stop', 'state', 'active')
     def _check_technician_overlap(self):
         """Names the clashing visit. The EXCLUDE constraint is the guarantee (it also sees concurrent
-        bookings); this check gives the readable message for the common, sequential case."""
+        bookings); this check gives the readable message for the common, sequential case. It reads
+        the other bookings with plain SQL: an ORM search would flush the pending booking first, and the
+        database would refuse it before this message could be given."""
         booked = self.filtered(lambda a: a.active and a.user_id and a.state in BOOKED_STATES)
         if not booked:
             return
-        domain = ['|'] * (len(booked) - 1)
-        for appointment in booked:
-            domain += ['&', '&', '&', ('user_id', '=', appointment.user_id.id), ('start', '<', appointment.stop),
-                       ('stop', '>', appointment.start), ('id', '!=', appointment.id)]
-        others = self.search([('state', 'in', BOOKED_STATES)] + domain)
-        for appointment in booked:
-            clash = others.filtered(lambda o: o.user_id == appointment.user_id and o.start < appointment.stop
-                                    and o.stop > appointment.start and o != appointment)[:1]
-            if clash:
-                raise ValidationError(self.env._(
-                    '%(technician)s is already booked for %(other)s (ticket %(ticket)s) from %(start)s to %(stop)s, '
-                    'which overlaps %(name)s. Pick another slot or another technician.',
-                    technician=appointment.user_id.name, other=clash.name, ticket=clash.ticket_id.number,
-                    start=clash._local_datetime_label(clash.start), stop=clash._local_datetime_label(clash.stop),
-                    name=appointment.name))
+        clashes = [(a, b) for a in booked for b in booked
+                   if a.id < b.id and a.user_id == b.user_id and a.start < b.stop and b.start < a.stop]
+        for appointment, other in clashes:
+            appointment._raise_overlap(other.name, other.ticket_id.number, other.start, other.stop)
+        slots = [SQL('(%s, %s::timestamp, %s::timestamp, %s)', a.user_id.id, a.start, a.stop, a.id) for a in booked]
+        self.env.cr.execute(SQL("""
+            SELECT slot.id, other.name, ticket.number, other.start, other.stop
+              FROM (VALUES %(slots)s) AS slot(user_id, start, stop, id)
+              JOIN helpdesk_lite_appointment other
+                ON other.user_id = slot.user_id AND other.start < slot.stop AND other.stop > slot.start
+               AND other.id != ALL(%(ids)s) AND other.active AND other.state IN %(states)s
+              JOIN helpdesk_lite_ticket ticket ON ticket.id = other.ticket_id
+             LIMIT 1""", slots=SQL(', ').join(slots), ids=booked.ids, states=BOOKED_STATES))
+        row = self.env.cr.fetchone()
+        if row:
+            self.browse(row[0])._raise_overlap(*row[1:])
+
+    def _raise_overlap(self, other_name, ticket_number, other_start, other_stop):
+        raise ValidationError(self.env._(
+            '%(technician)s is already booked for %(other)s (ticket %(ticket)s) from %(start)s to %(stop)s, '
+            'which overlaps %(name)s. Pick another slot or another technician.',
+            technician=self.user_id.name, other=other_name, ticket=ticket_number,
+            start=self._local_datetime_label(other_start), stop=self._local_datetime_label(other_stop),
+            name=self.name))
 
     @api.constrains('user_id', 'start', 'stop', 'state', 'allow_outside_hours')
     def _check_working_hours(self):

@@ -152,7 +152,7 @@ class HelpdeskLiteAppointment(models.Model):
               FROM helpdesk_lite_appointment appointment
               JOIN res_partner partner ON partner.id = appointment.partner_id
              WHERE appointment.state = 'confirmed' AND appointment.send_reminder_email
-               AND NOT appointment.reminder_sent AND appointment.active
+               AND appointment.reminder_sent IS NOT TRUE AND appointment.active
                AND appointment.start > %(now)s AND appointment.start <= %(horizon)s
                AND COALESCE(partner.email, '') != ''
              ORDER BY appointment.start, appointment.id

@@ -128,9 +128,9 @@ class TestAppointmentValidation(AppointmentCommon):
         visit.user_id = self.technician
         with self.assertRaisesRegex(UserError, 'only visits that are Confirmed'):
             visit.action_start()
-        visit.action_confirm()
-        visit.action_start()
-        visit.action_done()
+        for action in (visit.action_confirm, visit.action_start, visit.action_done):
+            action()
+            self.flush_tracking()
         with self.assertRaisesRegex(UserError, 'Cannot cancel'):
             visit.action_cancel()
         tracked = visit.message_ids.tracking_value_ids.filtered(lambda v: v.field_id.name == 'state')

@@ -51,9 +51,9 @@ class TestAppointmentPortal(AppointmentCommon, HelpdeskLitePortalCase):
         self.assertIn('LOCATION:Rue de la Loi 12', response.text)
 
     def test_ics_from_the_attacker_side(self):
-        reference = self._not_found_page()
         # another customer, their own ticket id with someone else's visit, anonymous, wrong token
         self._login(self.portal_user)
+        reference = self._not_found_page()
         self.assertSameNotFound(self.url_open(self._ics_url(visit=self.other_visit, ticket=self.other_ticket)), reference)
         self.assertSameNotFound(self.url_open(self._ics_url(visit=self.other_visit)), reference)
         self._login(None)
@@ -99,7 +99,6 @@ class TestAppointmentPortal(AppointmentCommon, HelpdeskLitePortalCase):
         self.assertEqual(self.visit.state, 'confirmed', 'the customer asks; the staff cancel')
 
     def test_request_from_the_attacker_side(self):
-        reference = self._not_found_page()
         self._login(self.portal_user)
         cases = [
             self._request_url(visit=self.other_visit, ticket=self.other_ticket),
@@ -121,7 +120,6 @@ class TestAppointmentPortal(AppointmentCommon, HelpdeskLitePortalCase):
         self.assertFalse(self.visit.portal_request)
         self.assertFalse(self.other_visit.portal_request)
         self.assertFalse(self.other_visit.activity_ids)
-        self.assertEqual(reference.status_code, 404)
 
     def test_generic_routes_refuse_portal_users(self):
         self._login(self.portal_user)
@@ -130,10 +128,11 @@ class TestAppointmentPortal(AppointmentCommon, HelpdeskLitePortalCase):
                              ('write', [[self.visit.id], {'state': 'cancelled'}])):
             with self.subTest(method=method), mute_logger('odoo.http'), self.assertRaises(JsonRpcException):
                 self._call_kw('helpdesk.lite.appointment', method, args)
-        with mute_logger('odoo.http'), self.assertRaises((JsonRpcException, HTTPError)):
+        with mute_logger('odoo.http'), self.assertRaises(Exception) as caught:
             self._rpc('/mail/message/post', {
                 'thread_model': 'helpdesk.lite.appointment', 'thread_id': self.visit.id,
                 'post_data': {'body': 'hello', 'message_type': 'comment'}})
+        self.assertIsInstance(caught.exception, (JsonRpcException, HTTPError))
         self.visit.invalidate_recordset()
         self.assertEqual(self.visit.state, 'confirmed')
         self.assertFalse(self.visit.message_ids.filtered(lambda m: m.body and 'hello' in m.body))
