@@ -105,7 +105,7 @@ class HelpdeskLiteAppointment(models.Model):
 
     def init(self):
         # the reminder cron's candidates: a few rows among all upcoming visits
-        sql.create_index(self.env.cr, 'helpdesk_lite_appointment_reminder_due_idx', self._table, ['start'],
+        sql.create_index(self.env.cr, 'helpdesk_lite_appointment_reminder_due_index', self._table, ['start'],
                          where="state = 'confirmed' AND send_reminder_email AND reminder_sent IS NOT TRUE AND active")
 
     @api.depends('ticket_id')
