@@ -15,6 +15,7 @@
         'data/helpdesk_lite_data.xml',
         'data/helpdesk_lite_webhook_data.xml',
         'data/base_automation_data.xml',
+        'data/helpdesk_lite_appointment_data.xml',
         'data/helpdesk_lite_sla_data.xml',
         'data/ir_cron_data.xml',
         'data/mail_canned_response_data.xml',
@@ -28,6 +29,7 @@
         'wizard/helpdesk_lite_ticket_assign_views.xml',
         'wizard/helpdesk_lite_ticket_help_reply_views.xml',
         'wizard/helpdesk_lite_ticket_export_views.xml',
+        'views/helpdesk_lite_appointment_views.xml',
         'views/helpdesk_lite_ticket_views.xml',
         'views/helpdesk_lite_ticket_hardening_views.xml',
         'views/helpdesk_lite_ticket_routing_views.xml',
@@ -48,6 +50,7 @@
         'views/helpdesk_lite_portal_templates.xml',
         'views/helpdesk_lite_requester_templates.xml',
         'views/res_config_settings_views.xml',
+        'views/helpdesk_lite_appointment_templates.xml',
         'views/helpdesk_lite_menus.xml',
     ],
     'demo': [

@@ -5,3 +5,4 @@ from . import portal
 from . import attachment
 from . import requester
 from . import thread
+from . import portal_appointment

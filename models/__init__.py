@@ -67,3 +67,9 @@ from . import helpdesk_lite_webhook_outbox
 from . import helpdesk_lite_webhook_delivery
 from . import helpdesk_lite_ticket_webhook
 from . import ir_actions_server
+from . import helpdesk_lite_appointment
+from . import helpdesk_lite_appointment_mail
+from . import helpdesk_lite_appointment_external
+from . import helpdesk_lite_appointment_statistic
+from . import helpdesk_lite_ticket_appointment
+from . import mail_thread_appointment

@@ -32,3 +32,7 @@ from . import test_canned_tour
 from . import test_webhooks
 from . import test_webhook_delivery
 from . import test_webhook_concurrency
+from . import test_appointment
+from . import test_appointment_reminder
+from . import test_appointment_external
+from . import test_appointment_portal
