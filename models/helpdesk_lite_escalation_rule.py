@@ -11,7 +11,7 @@ from .helpdesk_lite_ticket import PRIORITY_SELECTION
 
 # Each action is one method ``_escalate_<name>(tickets)`` returning {ticket id: chatter line}; they run
 # in this order. A new action type is one entry here, its fields and its method.
-ESCALATION_ACTIONS = ('priority', 'reassign', 'followers', 'activity', 'mail')
+ESCALATION_ACTIONS = ('priority', 'reassign', 'followers', 'activity', 'mail', 'webhook')
 
 
 class HelpdeskLiteEscalationRule(models.Model):
@@ -70,6 +70,10 @@ class HelpdeskLiteEscalationRule(models.Model):
     note = fields.Html(string='Note', help='Added to the chatter message that logs the escalation.')
     mail_template_id = fields.Many2one(
         'mail.template', string='Send Email', domain=[('model', '=', 'helpdesk.lite.ticket')])
+    webhook_event_id = fields.Many2one(
+        'helpdesk.lite.webhook.event', string='Fire Webhook Event', ondelete='set null',
+        domain="['|', ('model_id', '=', False), ('model_id.model', '=', 'helpdesk.lite.ticket')]",
+        help='Signed, queued and retried like every webhook; "data" carries the rule and its condition.')
     log_ids = fields.One2many('helpdesk.lite.escalation.log', 'rule_id', string='Firings')
 
     _sql_constraints = [
@@ -226,6 +230,14 @@ class HelpdeskLiteEscalationRule(models.Model):
             return {}
         tickets.message_post_with_source(self.mail_template_id, subtype_xmlid='mail.mt_comment')
         return dict.fromkeys(tickets.ids, self.env._('Email "%s" sent.', self.mail_template_id.name))
+
+
+    def _escalate_webhook(self, tickets):
+        if not self.webhook_event_id:
+            return {}
+        tickets._webhook_emit(self.webhook_event_id.name, escalation_rule_id=self.id, escalation_rule=self.name,
+                              condition=self.condition)
+        return dict.fromkeys(tickets.ids, self.env._('Webhook event "%s" queued.', self.webhook_event_id.name))
 
 
 class HelpdeskLiteEscalationLog(models.Model):

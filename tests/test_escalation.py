@@ -1,3 +1,4 @@
+import json
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -151,3 +152,28 @@ class TestEscalation(HelpdeskLiteCommon):
         ticket.action_resolve()
         self._escalate()
         self.assertTrue(self._firings(rule, ticket).cleared_at)
+
+    def test_escalation_fires_webhook_event_once_per_episode(self):
+        """An escalation can announce itself to integrations through the signed webhook outbox."""
+        event = self.env.ref('helpdesk_lite.webhook_event_ticket_escalated')
+        self.env['ir.config_parameter'].set_param('helpdesk_lite.webhook_allowed_networks', '127.0.0.1/32')
+        webhook = self.env['helpdesk.lite.webhook'].create({
+            'name': 'Escalations', 'url': 'http://127.0.0.1:9/escalated', 'event_ids': [Command.set(event.ids)]})
+        rule = self._rule(condition='no_response', since='creation', hours=1, business_hours=False,
+                          webhook_event_id=event.id)
+        with self._at(self.now - timedelta(hours=2)):
+            ticket = self._create_ticket(partner_id=self.customer.id)
+        Delivery = self.env['helpdesk.lite.webhook.delivery']
+        self.assertEqual(self._escalate(), 1)
+        self.env.cr.flush()  # what a commit runs first: the outbox is filled at pre-commit
+        deliveries = Delivery.search([('webhook_id', '=', webhook.id)])
+        self.assertEqual(len(deliveries), 1)
+        body = json.loads(deliveries.payload)
+        self.assertEqual(body['event'], 'ticket.escalated')
+        self.assertEqual(body['data']['ticket_id'], ticket.id)
+        self.assertEqual(body['data']['escalation_rule'], rule.name)
+        self.assertEqual(body['data']['condition'], 'no_response')
+        self.assertIn('ticket.escalated', self._messages(ticket)[0].body)
+        self.assertEqual(self._escalate(self.now + timedelta(hours=1)), 0)
+        self.env.cr.flush()
+        self.assertEqual(len(Delivery.search([('webhook_id', '=', webhook.id)])), 1, 'once per episode')
