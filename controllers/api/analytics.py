@@ -34,4 +34,6 @@ class HelpdeskLiteApiAnalytics(http.Controller):
         Export = request.env['helpdesk.lite.ticket.export']
         Export._check_export_access()
         domain = request.env['helpdesk.lite.ticket']._api_list_domain(params)
-        return csv_response(Export._search_ticket_ids(domain), with_bom=params.get('bom') not in ('0', 'false'))
+        # integrations read columns by field name; header=labels gives the human titles of the backend export
+        return csv_response(Export._search_ticket_ids(domain), with_bom=params.get('bom') not in ('0', 'false'),
+                            technical=params.get('header') != 'labels')
