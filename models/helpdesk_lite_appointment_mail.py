@@ -137,7 +137,7 @@ class HelpdeskLiteAppointment(models.Model):
             sent += len(batch)
             self.env['ir.cron']._notify_progress(done=sent, remaining=0)
             if auto_commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit - one batch at a time, see docstring
+                self.env.cr.commit()  # pylint: disable=invalid-commit
                 self.env.invalidate_all()
             else:
                 self.env.flush_all()

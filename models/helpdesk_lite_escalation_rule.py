@@ -194,8 +194,10 @@ class HelpdeskLiteEscalationRule(models.Model):
             todo = tickets.filtered(lambda t: t.team_id != self.reassign_team_id)
             # unassigned in the new team: its assignment method picks the new assignee
             todo.write({'team_id': self.reassign_team_id.id, 'user_id': False})
+            # (the suffix is built outside the translated call: the term extractor evaluates its strings)
+            suffixes = {ticket.id: ' (%s)' % ticket.user_id.name if ticket.user_id else '' for ticket in todo}
             return {ticket.id: self.env._('Moved to %(team)s%(user)s.', team=self.reassign_team_id.name,
-                                          user=f' ({ticket.user_id.name})' if ticket.user_id else '')
+                                          user=suffixes[ticket.id])
                     for ticket in todo}
         return {}
 

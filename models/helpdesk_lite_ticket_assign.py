@@ -218,7 +218,7 @@ class HelpdeskLiteTicket(models.Model):
             done += len(batch_ids)
             self.env['ir.cron']._notify_progress(done=done, remaining=len(candidate_ids) - done)
             if auto_commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit - cron batch pattern
+                self.env.cr.commit()  # pylint: disable=invalid-commit
                 self.env.invalidate_all()
         return done
 

@@ -70,7 +70,7 @@ class HelpdeskLiteTicket(models.Model):
                     fired += len(batch)
                 cron._notify_progress(done=fired, remaining=len(todo) - fired)
                 if auto_commit:
-                    self.env.cr.commit()  # pylint: disable=invalid-commit - cron batch pattern, see docstring
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
                     self.env.invalidate_all()
                 else:
                     self.env.flush_all()

@@ -143,7 +143,7 @@ class HelpdeskLiteWebhookDelivery(models.Model):
         deadline = time.monotonic() + time_budget
         done = 0
         if auto_commit:
-            self.env.cr.commit()  # pylint: disable=invalid-commit - each delivery starts a transaction of its own
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         try:
             while done < limit and time.monotonic() < deadline:
                 if auto_commit:
@@ -158,7 +158,7 @@ class HelpdeskLiteWebhookDelivery(models.Model):
                 delivery._attempt(http, now)
                 done += 1
                 if auto_commit:
-                    self.env.cr.commit()  # pylint: disable=invalid-commit - one delivery per transaction, see docstring
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
         finally:
             http.close()
         now = fields.Datetime.now()
