@@ -81,7 +81,7 @@ class HelpdeskLiteTeam(models.Model):
          ('members', 'Members, for every new ticket'),
          ('followers', 'Team followers subscribed to "New Ticket"'),
          ('none', 'Nobody')],
-        string='Tell About New Tickets', default='unassigned', required=True,
+        string='Tell About New Tickets', default='followers', required=True,
         help='Who gets an inbox notification (or email, per their preference) when tickets are created in '
              'this team; the assignee and the creator are never told twice.')
 

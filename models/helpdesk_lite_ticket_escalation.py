@@ -55,6 +55,7 @@ class HelpdeskLiteTicket(models.Model):
                 self.env.cr.execute(tools.SQL(
                     "UPDATE helpdesk_lite_escalation_log SET cleared_at = %s WHERE id = ANY(%s)", now, ended))
             todo = sorted(matching - {ticket_id for _log_id, ticket_id in rows})
+            done = 0
             for batch_ids in tools.split_every(batch_size, todo, list):
                 self.flush_model()
                 inserted = self.env.execute_query(tools.SQL("""
@@ -68,7 +69,8 @@ class HelpdeskLiteTicket(models.Model):
                 if batch:
                     rule._fire(batch)
                     fired += len(batch)
-                cron._notify_progress(done=fired, remaining=len(todo) - fired)
+                done += len(batch_ids)
+                cron._notify_progress(done=done, remaining=len(todo) - done)
                 if auto_commit:
                     self.env.cr.commit()  # pylint: disable=invalid-commit
                     self.env.invalidate_all()

@@ -437,8 +437,9 @@ class HelpdeskLiteTicket(models.Model):
         activity_vals = [dict(common, **vals) for ticket, targets in overdue.items()
                          if (vals := ticket._sla_prepare_activity_vals(targets, labels))]
         # additional assignees get the same warning
+        extra_users = {ticket.id: ticket.user_ids for ticket in overdue}
         activity_vals += [dict(vals, user_id=user.id, user_tz=user.tz) for vals in list(activity_vals)
-                          for user in self.browse(vals['res_id']).user_ids if user.id != vals['user_id']]
+                          for user in extra_users[vals['res_id']] if user.id != vals['user_id']]
         if activity_vals:
             # the activity itself is the notification: no "assigned to you" email per ticket
             self.env['mail.activity'].with_context(mail_activity_quick_update=True).create(activity_vals)

@@ -125,6 +125,7 @@ class TestEscalation(HelpdeskLiteCommon):
         urgent = self._create_ticket(priority='3')
         low = self._create_ticket(priority='0')
         elsewhere = self._create_ticket(priority='3', team_id=self.other_team.id)
+        self.env.flush_all()  # pending SLA computes must not overwrite the statuses set below
         self.env.cr.execute("UPDATE helpdesk_lite_ticket SET sla_status = 'breached' WHERE id = ANY(%s)",
                             [(urgent | low | elsewhere).ids])
         self.Ticket.invalidate_model(['sla_status'])
@@ -138,6 +139,7 @@ class TestEscalation(HelpdeskLiteCommon):
         at_risk = self._rule(condition='sla_at_risk', category_ids=[Command.link(category.id)], raise_priority=True)
         in_child = self._create_ticket(category_id=child.id)
         self._create_ticket()
+        self.env.flush_all()
         self.env.cr.execute("UPDATE helpdesk_lite_ticket SET sla_status = 'at_risk' WHERE team_id = %s AND "
                             "sla_status != 'breached'", [self.team.id])
         self.Ticket.invalidate_model(['sla_status'])

@@ -45,6 +45,7 @@ class TestMacros(HelpdeskLiteCommon):
         result = action.with_user(self.agent).with_context(
             active_model='helpdesk.lite.ticket', active_ids=tickets.ids).run()
         self.assertEqual(result['tag'], 'soft_reload')
+        tickets.invalidate_recordset()
         for ticket in tickets:
             self.assertRecordValues(ticket, [{'is_closed': True, 'user_id': self.agent.id, 'priority': '2',
                                               'team_id': self.other_team.id, 'tag_ids': self.tag_new.ids}])
