@@ -169,7 +169,7 @@ class HelpdeskLiteWebhookDelivery(models.Model):
         return done
 
     def _claim(self, now):
-        self.flush_model()
+        self.env.flush_all()
         rows = self.env.execute_query(SQL("""
             SELECT d.id FROM helpdesk_lite_webhook_delivery d
               JOIN helpdesk_lite_webhook w ON w.id = d.webhook_id
