@@ -169,7 +169,7 @@ class HelpdeskLiteWebhookDelivery(models.Model):
         return done
 
     def _claim(self, now):
-        self.flush_model()
+        self.env.flush_all()
         rows = self.env.execute_query(SQL("""
             SELECT d.id FROM helpdesk_lite_webhook_delivery d
               JOIN helpdesk_lite_webhook w ON w.id = d.webhook_id
@@ -247,7 +247,8 @@ class HelpdeskLiteWebhookDelivery(models.Model):
         if permanent or attempt >= webhook.max_attempts:
             vals.update(state='failed', next_attempt_at=False)
         else:
-            vals['next_attempt_at'] = now + timedelta(seconds=max(retry_delay(attempt), retry_after or 0))
+            delay = timedelta(seconds=round(max(retry_delay(attempt), retry_after or 0)))
+            vals['next_attempt_at'] = now + delay   # whole seconds, as the claim compares
         self.write(vals)
         webhook._record_failure(now, error, gone=status == 410)
 

@@ -12,6 +12,13 @@ def iso(value):
     return value.strftime('%Y-%m-%dT%H:%M:%SZ') if value else None
 
 
+def new_message(event, now, data):
+    """(webhook-id, JSON body) of a new event: the body is exactly {"event", "timestamp", "data"}."""
+    body = json.dumps({'event': event, 'timestamp': iso(now), 'data': data},
+                      ensure_ascii=False, separators=(',', ':'), default=str)
+    return f'msg_{uuid.uuid4().hex}', body
+
+
 class HelpdeskLiteWebhookOutbox(models.Model):
     """Emission side of webhooks: events are collected during the transaction and written to the outbox
     (``helpdesk.lite.webhook.delivery``) by one precommit callback, in one INSERT, together with the change
@@ -70,9 +77,7 @@ class HelpdeskLiteWebhookOutbox(models.Model):
                        and (not teams or team_id is None or team_id in teams)
                        and (with_internal or not internal)]
             if targets:
-                body = json.dumps({'event': event, 'timestamp': iso(now), 'data': data},
-                                  ensure_ascii=False, separators=(',', ':'), default=str)
-                msg_id = f'msg_{uuid.uuid4().hex}'
+                msg_id, body = new_message(event, now, data)
                 rows.extend((webhook_id, event, msg_id, model, res_id, body) for webhook_id in targets)
         self._insert_deliveries(rows, now)
 
@@ -81,9 +86,8 @@ class HelpdeskLiteWebhookOutbox(models.Model):
         event filter (test events)."""
         rows = []
         for webhook, event, model, res_id, data in items:
-            body = json.dumps({'event': event, 'timestamp': iso(now), 'data': data},
-                              ensure_ascii=False, separators=(',', ':'), default=str)
-            rows.append((webhook.id, event, f'msg_{uuid.uuid4().hex}', model, res_id, body))
+            msg_id, body = new_message(event, now, data)
+            rows.append((webhook.id, event, msg_id, model, res_id, body))
         self._insert_deliveries(rows, now)
 
     @api.model

@@ -1,8 +1,7 @@
-import threading
-
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import TransactionCase, tagged
 
+from ..tools import webhook_http
 from .webhook_receiver import Receiver, verify_signature
 
 
@@ -75,24 +74,24 @@ class TestWebhookTransactions(TransactionCase):
             self.env(cr=cr)['helpdesk.lite.ticket'].create(
                 [{'name': f'Race {i}', 'team_id': self.team_id} for i in range(30)])
         self.assertEqual(self._queued(), 30)
-        # the first two requests wait for each other: both workers are sending at the same time
-        self.receiver.barrier = threading.Barrier(2, timeout=10)
-        done, errors = [], []
-
-        def worker():
-            try:
-                done.append(self._deliver())
-            except Exception as e:  # noqa: BLE001 - reported by the assertion below
-                errors.append(e)
-        threads = [threading.Thread(target=worker) for _i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-        self.assertFalse(errors)
-        self.assertFalse(self.receiver.barrier.broken, 'the two senders did not overlap')
-        self.assertEqual(sum(done), 30)
-        self.assertTrue(all(done), done)
+        # two senders on two database connections, each holding its claim while the other claims
+        with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+            sender_a = self.env(cr=cr_a)['helpdesk.lite.webhook.delivery']
+            sender_b = self.env(cr=cr_b)['helpdesk.lite.webhook.delivery']
+            http = webhook_http.session(webhook_http.parse_networks('127.0.0.1/32'))
+            for _round in range(15):
+                for cr in (cr_a, cr_b):
+                    cr.execute('SET TRANSACTION ISOLATION LEVEL READ COMMITTED')
+                now = fields.Datetime.now()
+                claimed_a, claimed_b = sender_a._claim(now), sender_b._claim(now)
+                self.assertTrue(claimed_a and claimed_b)
+                self.assertNotEqual(claimed_a.id, claimed_b.id)   # SKIP LOCKED: never the same row
+                claimed_a._attempt(http, now)
+                cr_a.commit()
+                claimed_b._attempt(http, now)
+                cr_b.commit()
+            http.close()
+            self.assertFalse(sender_a._claim(fields.Datetime.now()))
         ids = [headers['webhook-id'] for _p, headers, _b in self.receiver.requests]
         self.assertEqual(len(ids), 30)
         self.assertEqual(len(set(ids)), 30)

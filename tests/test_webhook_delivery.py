@@ -59,7 +59,7 @@ class TestWebhookDelivery(WebhookCommon):
             _ticket, (delivery,) = self._queue(receiver)
             elapsed = timedelta()
             for attempt, delay in enumerate(RETRY_DELAYS, start=1):
-                self.assertEqual(self.Delivery._cron_deliver(), 1)
+                self.assertEqual(self.Delivery._cron_deliver(), 1, (attempt, delivery.read(), self.webhook.state))
                 self.assertEqual(len(receiver.requests), attempt)
                 self.assertRecordValues(delivery, [{'state': 'pending', 'attempt_count': attempt,
                                                     'last_status_code': 503, 'last_error': 'HTTP 503'}])
@@ -90,6 +90,7 @@ class TestWebhookDelivery(WebhookCommon):
             _ticket, (delivery,) = self._queue(receiver)
             self.Delivery._cron_deliver()
         self.assertEqual(delivery.next_attempt_at, T0 + timedelta(hours=2))
+        delivery.action_cancel()
         for status in (400, 401, 404, 302):
             with Receiver(status=status, headers={'Location': '/elsewhere'}) as receiver:
                 _ticket, (delivery,) = self._queue(receiver)
