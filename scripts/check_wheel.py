@@ -10,6 +10,7 @@ Exits 1 when something is missing, 2 when the build fails.
 import ast
 import re
 import glob
+import os
 import shutil
 import subprocess
 import sys
@@ -37,7 +38,8 @@ def main(out_dir):
         build = subprocess.run(
             [sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation',
              '--disable-pip-version-check', '-q', '-w', str(out_dir), str(src)],
-            capture_output=True, text=True)
+            # the copy may sit inside this repository (TMPDIR under .local/): keep git from finding it
+            capture_output=True, text=True, env=dict(os.environ, GIT_CEILING_DIRECTORIES=tmp))
         if build.returncode:
             print(build.stdout, build.stderr, sep='\n')
             print('FAILED: the wheel does not build')
