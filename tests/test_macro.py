@@ -34,7 +34,8 @@ class TestMacros(HelpdeskLiteCommon):
     def test_apply_to_many_tickets_through_the_action(self):
         canned = self.env.ref('helpdesk_lite.canned_response_closing')
         macro = self.Macro.create({
-            'name': 'Solve and tell', 'lifecycle': 'resolved',  # no Resolved stage here: Done, as the button 'assign_mode': 'me', 'priority': '2',
+            # no Resolved stage here: Done, as the button
+            'name': 'Solve and tell', 'lifecycle': 'resolved', 'assign_mode': 'me', 'priority': '2',
             'team_id': self.other_team.id, 'tag_add_ids': [Command.link(self.tag_new.id)],
             'tag_remove_ids': [Command.link(self.tag_old.id)], 'reply_mode': 'reply', 'canned_response_id': canned.id,
             'activity_type_id': self.env.ref('mail.mail_activity_data_todo').id, 'activity_summary': 'Check back'})
@@ -57,13 +58,19 @@ class TestMacros(HelpdeskLiteCommon):
         self.assertEqual(canned.helpdesk_lite_use_count, 1)
 
     def test_all_or_nothing(self):
-        macro = self.Macro.create({'name': 'Resolve', 'priority': '3', 'lifecycle': 'resolved'})
-        open_ticket = self._create_ticket()
+        # a step that cannot run (no Pending stage left) after one that could (the priority)
+        macro = self.Macro.create({'name': 'Wait', 'priority': '3', 'lifecycle': 'pending'})
+        self.env['helpdesk.lite.stage'].search([('lifecycle', '=', 'pending')]).active = False
+        tickets = self._create_ticket() | self._create_ticket()
+        with self.assertRaisesRegex(UserError, 'The macro "Wait" was not applied'):
+            tickets.with_user(self.agent)._helpdesk_lite_apply_macro(macro.id)
+        self.assertEqual(tickets.mapped('priority'), ['1', '1'], 'nothing half-applied')
+        self.assertEqual(tickets.mapped('lifecycle'), ['new', 'new'])
+        # tickets already in the target state are skipped, as the bulk buttons do, not an error
+        resolve = self.Macro.create({'name': 'Resolve', 'lifecycle': 'resolved'})
         closed = self._create_ticket(stage_id=self.stage_done.id)
-        with self.assertRaisesRegex(UserError, 'The macro "Resolve" was not applied'):
-            (open_ticket | closed).with_user(self.agent)._helpdesk_lite_apply_macro(macro.id)
-        self.assertEqual(open_ticket.priority, '1', 'nothing half-applied')
-        self.assertEqual(open_ticket.lifecycle, 'new')
+        (tickets[0] | closed).with_user(self.agent)._helpdesk_lite_apply_macro(resolve.id)
+        self.assertTrue(tickets[0].is_closed)
 
     def test_internal_note_with_variables_and_checks(self):
         macro = self.Macro.create({'name': 'Note', 'reply_mode': 'note',
