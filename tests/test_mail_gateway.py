@@ -589,7 +589,7 @@ class TestMailAcknowledgementAndOutbound(HelpdeskLiteMailCommon):
         for ticket in (backend, phone, nobody, silent):
             self.assertFalse(self._ack_mails(ticket), ticket.channel)
 
-    @mute_logger('odoo.addons.helpdesk_lite.models.helpdesk_lite_ticket')
+    @mute_logger('odoo.addons.helpdesk_lite.models.helpdesk_lite_ticket_mail')
     def test_acknowledgement_failure_does_not_block_creation(self):
         def _boom(*args, **kwargs):
             raise ValueError('template exploded')
