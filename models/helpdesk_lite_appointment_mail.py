@@ -147,6 +147,9 @@ class HelpdeskLiteAppointment(models.Model):
         return sent
 
     def _reminder_lock_batch(self, now, horizon, limit):
+        # plain SQL does not flush by itself: visits confirmed in this transaction must be seen
+        self.flush_model(['state', 'send_reminder_email', 'reminder_sent', 'active', 'start', 'partner_id'])
+        self.env['res.partner'].flush_model(['email'])
         rows = self.env.execute_query(SQL("""
             SELECT appointment.id
               FROM helpdesk_lite_appointment appointment

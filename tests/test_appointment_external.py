@@ -176,32 +176,33 @@ class TestAppointmentEmailRequests(AppointmentCommon):
         visit = self.Appointment.browse(self._process(body=body))
         self.assertEqual(visit.partner_id.email_normalized, 'boss@example.com')
 
-    def _assert_refused(self, reason_part, **kwargs):
+    def _assert_refused(self, **kwargs):
         before = (self.Appointment.search_count([]), self.Ticket.search_count([]))
-        with self.assertLogs('odoo.addons.helpdesk_lite.models.helpdesk_lite_appointment_external', 'INFO') as logs:
-            result = self._process(**kwargs)
-        self.assertFalse(result)
+        self.assertFalse(self._process(**kwargs))
         self.assertEqual((self.Appointment.search_count([]), self.Ticket.search_count([])), before)
-        self.assertTrue(any('refused' in line and reason_part in line for line in logs.output), logs.output)
-        return logs
 
     def test_wrong_subject(self):
-        self._assert_refused('subject must be exactly APPOINTMENT_REQUEST', subject='Please come Monday')
+        self._assert_refused(subject='Please come Monday')
         reply = self._replies('jane.roe@example.com')
         self.assertEqual(len(reply), 1)
+        self.assertIn('The subject must be exactly', reply.body_html)
         self.assertIn('APPOINTMENT_REQUEST', reply.body_html)
         self.assertIn('Auto-Submitted', reply.headers)
 
     def test_unparseable_body(self):
-        self._assert_refused('no "key: value" lines', body='Hi, can somebody come over next week?')
-        self.assertEqual(len(self._replies('jane.roe@example.com')), 1)
+        self._assert_refused(body='Hi, can somebody come over next week?')
+        reply = self._replies('jane.roe@example.com')
+        self.assertEqual(len(reply), 1)
+        self.assertIn('no &quot;key: value&quot; lines', reply.body_html)
 
     def test_bad_values(self):
-        self._assert_refused('is not a date and time', body='requested_date: next Monday\ndescription: x')
+        self._assert_refused(body='requested_date: next Monday\ndescription: x')
         reply = self._replies('jane.roe@example.com')
-        self.assertIn('next Monday', reply.body_html, 'the reply says what was wrong')
-        self._assert_refused('customer_email "nope" is not a valid', body=f'customer_email: nope\nrequested_date: {self.when}')
+        self.assertIn('is not a date and time', reply.body_html, 'the reply says what was wrong')
+        self.assertIn('next Monday', reply.body_html)
+        self._assert_refused(body=f'customer_email: nope\nrequested_date: {self.when}')
+        self.assertEqual(len(self._replies('jane.roe@example.com')), 2)
 
     def test_automatic_mail_gets_no_reply(self):
-        self._assert_refused('Auto-Submitted', subject='Out of office', extra='Auto-Submitted: auto-replied\n')
+        self._assert_refused(subject='Out of office', extra='Auto-Submitted: auto-replied\n')
         self.assertFalse(self._replies('jane.roe@example.com'), 'no reply to an auto-reply: it could loop')
