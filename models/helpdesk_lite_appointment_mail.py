@@ -1,14 +1,12 @@
 """Appointment mails: the customer templates with their .ics, the reminder cron, portal change requests,
 the outgoing webhook response, and the cleanup and statistics crons."""
 import base64
-import json
 import logging
 import threading
 from datetime import timedelta
 
-import requests
 
-from odoo import api, fields, models, tools
+from odoo import Command, api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -21,7 +19,8 @@ CUSTOMER_TEMPLATES = ('confirmation', 'reminder', 'rescheduled', 'cancelled', 'u
 DEFAULT_REMINDER_HOURS = 24
 DEFAULT_CLEANUP_DAYS = 365
 PORTAL_REQUEST_MAX = 2_000
-WEBHOOK_TIMEOUT = 10
+# The subscription that carries the visits to helpdesk_lite.appointment_webhook_url.
+WEBHOOK_RESPONSE_NAME = 'Appointment webhook response (helpdesk_lite.appointment_webhook_url)'
 
 
 class HelpdeskLiteAppointment(models.Model):
@@ -220,28 +219,28 @@ class HelpdeskLiteAppointment(models.Model):
         }
 
     def _send_webhook_response(self, event='appointment.created'):
-        """POST each visit as JSON to the ``helpdesk_lite.appointment_webhook_url`` parameter, after the
-        transaction commits (never for a visit that was rolled back).
-
-        TODO(webhooks): once ``helpdesk.lite.webhook`` is on main, replace the direct POST by
-        ``self.env['helpdesk.lite.webhook']._emit_for_records(event, self, payloads)`` (signed, queued,
-        retried) and keep the system parameter as the target."""
+        """Send each visit as ``event`` to the URL of the ``helpdesk_lite.appointment_webhook_url`` parameter,
+        through the webhook outbox: signed, sent after commit (never for a visit that was rolled back),
+        retried with backoff, logged in Configuration > Webhooks. The URL gets its own subscription (named
+        after the parameter, created on first use, its secret shown there) for this event."""
         url = self.env['ir.config_parameter'].sudo().get_param('helpdesk_lite.appointment_webhook_url')
         if not url:
             _logger.warning('Helpdesk Lite: appointment webhook response skipped: the system parameter '
                             'helpdesk_lite.appointment_webhook_url is not set')
             return
-        payloads = [appointment._webhook_payload(event) for appointment in self]
-
-        @self.env.cr.postcommit.add
-        def post():
-            for payload in payloads:
-                try:
-                    requests.post(url, data=json.dumps(payload), timeout=WEBHOOK_TIMEOUT,
-                                  headers={'Content-Type': 'application/json'}).raise_for_status()
-                except requests.RequestException as error:
-                    _logger.warning('Helpdesk Lite: appointment webhook to %s failed for %s: %s',
-                                    url, payload['reference'], error)
+        Webhook = self.env['helpdesk.lite.webhook'].sudo()
+        event_record = self.env['helpdesk.lite.webhook.event'].sudo().search([('name', '=', event)], limit=1) \
+            or self.env['helpdesk.lite.webhook.event'].sudo().create({
+                'name': event, 'model_id': self.env['ir.model']._get_id(self._name)})
+        for company in self.company_id:
+            subscription = Webhook.search([('url', '=', url), ('company_id', '=', company.id),
+                                           ('name', '=', WEBHOOK_RESPONSE_NAME)], limit=1)
+            if not subscription:
+                subscription = Webhook.create({'name': WEBHOOK_RESPONSE_NAME, 'url': url, 'company_id': company.id,
+                                               'event_ids': [Command.link(event_record.id)]})
+            elif event_record not in subscription.event_ids:
+                subscription.event_ids = [Command.link(event_record.id)]
+        Webhook._emit_for_records(event, self, {visit.id: visit._webhook_payload(event) for visit in self})
 
     # ------------------------------------------------------------------------
     # Housekeeping crons (shipped inactive)

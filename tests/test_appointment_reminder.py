@@ -172,25 +172,34 @@ class TestAppointmentWebhookResponse(AppointmentCommon):
         self.addCleanup(self.server.shutdown)
         self.url = f'http://127.0.0.1:{self.server.server_port}/appointments'
 
-    def test_inactive_by_default_then_posts_after_commit(self):
+    def test_inactive_by_default_then_signed_and_queued_after_commit(self):
         rule = self.env.ref('helpdesk_lite.automation_appointment_webhook_created')
         self.assertFalse(rule.active)
-        self.env['ir.config_parameter'].set_param('helpdesk_lite.appointment_webhook_url', self.url)
+        ICP = self.env['ir.config_parameter']
+        ICP.set_param('helpdesk_lite.appointment_webhook_url', self.url)
+        ICP.set_param('helpdesk_lite.webhook_allowed_networks', '127.0.0.1/32')
+        Delivery = self.env['helpdesk.lite.webhook.delivery']
         self._appointment()
-        self.env.cr.postcommit.run()
-        self.assertEqual(_Receiver.received, [], 'inactive rule: nothing sent')
+        self.env.cr.flush()  # what a commit runs first: the outbox is filled at pre-commit
+        self.assertFalse(Delivery.search([('event', '=', 'appointment.created')]), 'inactive rule: nothing queued')
         rule.active = True
         visit = self._appointment(start=self._monday() + timedelta(days=1))
-        self.assertEqual(_Receiver.received, [], 'nothing before the commit')
-        self.env.cr.postcommit.run()
+        self.assertEqual(_Receiver.received, [], 'nothing is sent inside the transaction')
+        self.env.cr.flush()
+        delivery = Delivery.search([('event', '=', 'appointment.created')])
+        self.assertEqual(len(delivery), 1)
+        self.assertEqual(delivery.webhook_id.url, self.url, 'the parameter\'s URL has its subscription')
+        self.assertEqual(Delivery._cron_deliver(), 1)
         self.assertEqual(len(_Receiver.received), 1)
-        content_type, payload = _Receiver.received[0]
+        content_type, body = _Receiver.received[0]
         self.assertEqual(content_type, 'application/json')
-        self.assertEqual(payload['event'], 'appointment.created')
+        self.assertEqual(body['event'], 'appointment.created')
+        payload = body['data']
         self.assertEqual(payload['reference'], visit.name)
         self.assertEqual(payload['ticket'], self.ticket.number)
         self.assertEqual(payload['start'], fields.Datetime.to_string(visit.start))
         self.assertEqual(payload['customer_email'], self.customer.email_normalized)
+        self.assertEqual(delivery.state, 'done')
 
     def test_no_url_no_call(self):
         self.env.ref('helpdesk_lite.automation_appointment_webhook_created').active = True
