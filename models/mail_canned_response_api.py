@@ -1,8 +1,10 @@
+from markupsafe import escape
+
 from odoo import api, fields, models
 
 from . import helpdesk_lite_api_payload as payload_
 
-MEMBERS = {'title', 'shortcut', 'content', 'group_ids'}
+MEMBERS = {'title', 'shortcut', 'content', 'group_ids', 'category_id'}
 
 
 class MailCannedResponseApi(models.Model):
@@ -21,6 +23,8 @@ class MailCannedResponseApi(models.Model):
             'is_shared': canned.is_shared,
             'last_used': payload_.iso(canned.last_used),
             'created_by': canned.create_uid.id or None,
+            'category_id': canned.helpdesk_lite_category_id.id or None,
+            'usage_count': canned.helpdesk_lite_use_count,
         } for canned in self]
 
     @api.model
@@ -40,10 +44,19 @@ class MailCannedResponseApi(models.Model):
             ids = [Ticket._api_ref('res.groups', group_id, 'group_ids').id
                    for group_id in payload_.read_ids(payload, 'group_ids') or []]
             vals['group_ids'] = [fields.Command.set(ids)]
+        if 'category_id' in payload:
+            category_id = payload_.read_id(payload, 'category_id')
+            vals['helpdesk_lite_category_id'] = category_id and self.env['helpdesk.lite.ticket']._api_ref(
+                'helpdesk.lite.category', category_id, 'category_id').id
         return vals
 
-    def _api_use(self):
-        """Record a use (what the chatter's ``:shortcut`` does) and return the response."""
+    def _api_use(self, ticket=None):
+        """Count a use (what posting with the response does) and return the response; with ``ticket``, its
+        ``content`` has the variables filled in for that ticket and ``unknown_variables`` lists those left."""
         self.ensure_one()
-        self.sudo().last_used = fields.Datetime.now()
-        return self._api_serialize_many()[0]
+        self.sudo()._helpdesk_lite_register_use()
+        data = self._api_serialize_many()[0]
+        if ticket:
+            content, unknown = ticket._helpdesk_lite_fill_canned(escape(self.substitution or ''))
+            data.update(content=content.unescape(), unknown_variables=unknown)  # plain text, as stored
+        return data

@@ -120,6 +120,17 @@ class TestApiContract(ApiCase):
         for name in ('overview', 'volume', 'distribution', 'agents', 'sla/detailed', 'csat', 'peak-hours'):
             self._check(self.api('GET', f'analytics/{name}', key=self.manager_key), f'{V1}/analytics/{name}', 'get', 200)
         self._check(self.api('GET', 'me', key=self.agent_key), f'{V1}/me', 'get', 200)
+        webhook = self.api('POST', 'webhooks', {'url': 'https://hooks.example.com/c', 'events': ['ticket.created']},
+                           key=self.manager_key)
+        self._check(webhook, f'{V1}/webhooks', 'post', 201)
+        self._check(self.api('GET', 'webhooks', key=self.manager_key), f'{V1}/webhooks', 'get', 200)
+        self._check(self.api('GET', f'webhooks/{webhook.json()["id"]}', key=self.manager_key),
+                    f'{V1}/webhooks/{{record_id}}', 'get', 200)
+        canned = self.api('POST', 'canned-responses', {'shortcut': 'contract', 'content': 'Hi {{customer_name}}',
+                                                       'category_id': self.category.id}, key=self.agent_key)
+        self._check(canned, f'{V1}/canned-responses', 'post', 201)
+        self._check(self.api('POST', f'canned-responses/{canned.json()["id"]}/use', {'ticket_id': ticket_id},
+                             key=self.agent_key), f'{V1}/canned-responses/{{record_id}}/use', 'post', 200)
         submitted = self.api('POST', f'{PUBLIC}/tickets', {'subject': 'Public', 'description': 'Text',
                                                           'requester_email': 'p@example.com', 'requester_name': 'P'})
         self._check(submitted, f'{PUBLIC}/tickets', 'post', 201)

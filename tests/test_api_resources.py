@@ -192,3 +192,113 @@ class TestApiCanned(ApiCase):
         self.assertEqual(self.api('DELETE', f'canned-responses/{canned.id}', key=self.agent_key).status_code, 204)
         self.assertFalse(canned.exists())
         self.assertProblem(self.api('GET', 'canned-responses', key=self.portal_key), 403)
+
+    def test_canned_category_usage_and_variables(self):
+        customer = self.env['res.partner'].create({'name': 'Carl <Customer>'})
+        ticket = self._ticket(partner_id=customer.id)
+        created = self.api('POST', 'canned-responses', {
+            'shortcut': 'hdl_hello', 'content': 'Hi {{customer_name}}, about {{ticket_number}} {{order_ref}}',
+            'category_id': self.category.id}, key=self.agent_key)
+        self.assertEqual(created.status_code, 201, created.text)
+        data = created.json()
+        canned = self.env['mail.canned.response'].browse(data['id'])
+        self.assertEqual((data['category_id'], data['usage_count']), (self.category.id, 0))
+        self.assertEqual(canned.helpdesk_lite_category_id, self.category)
+        used = self.api('POST', f'canned-responses/{canned.id}/use', key=self.agent_key).json()
+        self.assertEqual(used['usage_count'], 1)
+        self.assertNotIn('unknown_variables', used)
+        filled = self.api('POST', f'canned-responses/{canned.id}/use', {'ticket_id': ticket.id}, key=self.agent_key)
+        self.assertEqual(filled.status_code, 200, filled.text)
+        filled = filled.json()
+        self.assertEqual(filled['content'], f'Hi Carl <Customer>, about {ticket.number} {{{{order_ref}}}}')
+        self.assertEqual((filled['unknown_variables'], filled['usage_count']), (['order_ref'], 2))
+        self.assertEqual(canned.helpdesk_lite_use_count, 2)
+        self.assertEqual(canned.substitution, 'Hi {{customer_name}}, about {{ticket_number}} {{order_ref}}',
+                         'the stored response is not changed by filling it')
+        # a ticket the agent cannot read: the same answer as one that does not exist, nothing counted
+        other_company = self.env['res.company'].create({'name': 'Other Co'})
+        hidden = self._ticket(team_id=self.env['helpdesk.lite.team'].create(
+            {'name': 'Other team', 'company_id': other_company.id}).id)
+        for ticket_id in (hidden.id, 99999999):
+            with self.subTest(ticket_id=ticket_id):
+                self.assertProblem(self.api('POST', f'canned-responses/{canned.id}/use', {'ticket_id': ticket_id},
+                                            key=self.agent_key), 422, detail='does not name an existing record')
+        self.assertProblem(self.api('POST', f'canned-responses/{canned.id}/use', {'ticket_id': 'x'},
+                                    key=self.agent_key), 400, field='ticket_id')
+        self.assertEqual(canned.helpdesk_lite_use_count, 2)
+        # category: cleared with null, wrong type 400, unknown id 422
+        self.assertIsNone(self.api('PATCH', f'canned-responses/{canned.id}', {'category_id': None},
+                                   key=self.agent_key).json()['category_id'])
+        self.assertFalse(canned.helpdesk_lite_category_id)
+        self.assertProblem(self.api('PATCH', f'canned-responses/{canned.id}', {'category_id': 'billing'},
+                                    key=self.agent_key), 400, field='category_id')
+        self.assertProblem(self.api('PATCH', f'canned-responses/{canned.id}', {'category_id': 99999999},
+                                    key=self.agent_key), 422, detail='does not name an existing record')
+
+
+@tagged('post_install', '-at_install')
+class TestApiWebhooks(ApiCase):
+
+    BODY = {'url': 'https://hooks.example.com/helpdesk', 'events': ['ticket.created', 'ticket.resolved'],
+            'name': 'CRM sync'}
+
+    def test_subscription_lifecycle(self):
+        created = self.api('POST', 'webhooks', self.BODY, key=self.manager_key, headers={'Idempotency-Key': 'wh-1'})
+        self.assertEqual(created.status_code, 201, created.text)
+        data = created.json()
+        webhook = self.env['helpdesk.lite.webhook'].browse(data['id'])
+        self.assertEqual(data['secret'], webhook.sudo().secret)
+        self.assertTrue(data['secret'])
+        self.assertEqual((data['url'], data['events'], data['status']),
+                         (self.BODY['url'], ['ticket.created', 'ticket.resolved'], 'active'))
+        replay = self.api('POST', 'webhooks', self.BODY, key=self.manager_key, headers={'Idempotency-Key': 'wh-1'})
+        self.assertEqual((replay.status_code, replay.json()['id']), (201, webhook.id))
+        self.assertEqual(self.env['helpdesk.lite.webhook'].search_count([('url', '=', self.BODY['url'])]), 1)
+        # the secret is never given out again
+        listed = self.api('GET', 'webhooks', key=self.manager_key).json()['webhooks']
+        self.assertIn(webhook.id, [w['id'] for w in listed])
+        self.assertNotIn('secret', next(w for w in listed if w['id'] == webhook.id))
+        fetched = self.api('GET', f'webhooks/{webhook.id}', key=self.manager_key).json()
+        self.assertEqual((fetched['name'], fetched['events']), ('CRM sync', data['events']))
+        self.assertNotIn('secret', fetched)
+        self.assertEqual(self.api('DELETE', f'webhooks/{webhook.id}', key=self.manager_key).status_code, 204)
+        self.assertFalse(webhook.exists())
+        self.assertProblem(self.api('GET', f'webhooks/{webhook.id}', key=self.manager_key), 404)
+
+    def test_agents_and_other_companies(self):
+        webhook = self.env['helpdesk.lite.webhook'].create({
+            'name': 'Mine', 'url': 'https://hooks.example.com/a',
+            'event_ids': [(6, 0, self.env.ref('helpdesk_lite.webhook_event_ticket_created').ids)]})
+        for method, path, body in (('GET', 'webhooks', None), ('POST', 'webhooks', self.BODY),
+                                   ('GET', f'webhooks/{webhook.id}', None), ('DELETE', f'webhooks/{webhook.id}', None)):
+            with self.subTest(method=method, path=path):
+                self.assertProblem(self.api(method, path, body, key=self.agent_key), 403)
+        self.assertTrue(webhook.exists())
+        other_company = self.env['res.company'].create({'name': 'Other Co'})
+        foreign = webhook.copy({'company_id': other_company.id, 'name': 'Theirs'})
+        self.assertNotIn(foreign.id, [w['id'] for w in self.api('GET', 'webhooks', key=self.manager_key).json()['webhooks']])
+        for method in ('GET', 'DELETE'):
+            with self.subTest(method=method):
+                self.assertProblem(self.api(method, f'webhooks/{foreign.id}', key=self.manager_key), 404)
+        self.assertTrue(foreign.exists())
+        team = self.env['helpdesk.lite.team'].create({'name': 'Their team', 'company_id': other_company.id})
+        self.assertProblem(self.api('POST', 'webhooks', dict(self.BODY, team_ids=[team.id]), key=self.manager_key),
+                           422, detail='does not name an existing record')
+
+    def test_bad_payloads(self):
+        self.env['ir.config_parameter'].sudo().set_param('helpdesk_lite.webhook_allowed_networks', False)
+        count = self.env['helpdesk.lite.webhook'].search_count([])
+        for body, field in (({'url': 5, 'events': ['ticket.created']}, 'url'), ({'url': 'https://a.example.com'}, 'events'),
+                            (dict(self.BODY, events='ticket.created'), 'events'),
+                            (dict(self.BODY, team_ids=['1']), 'team_ids'),
+                            (dict(self.BODY, include_internal_notes='yes'), 'include_internal_notes'),
+                            (dict(self.BODY, secret='mine'), 'secret')):
+            with self.subTest(body=body):
+                self.assertProblem(self.api('POST', 'webhooks', body, key=self.manager_key), 400, field=field)
+        for url in ('https://127.0.0.1/hook', 'https://10.0.0.5/hook', 'http://localhost:8069/hook'):
+            with self.subTest(url=url):
+                self.assertProblem(self.api('POST', 'webhooks', dict(self.BODY, url=url), key=self.manager_key),
+                                   422, detail='loopback, private or link-local')
+        self.assertProblem(self.api('POST', 'webhooks', dict(self.BODY, events=['ticket.exploded']),
+                                    key=self.manager_key), 422, detail='ticket.exploded')
+        self.assertEqual(self.env['helpdesk.lite.webhook'].search_count([]), count, 'nothing was created')

@@ -7,3 +7,4 @@ from . import public
 from . import chat
 from . import misc
 from . import canned
+from . import webhooks

@@ -1,6 +1,8 @@
 from odoo import http
 from odoo.http import request
 
+from odoo.addons.helpdesk_lite.models import helpdesk_lite_api_payload as payload_
+
 from .common import PREFIX, api_route, check_model_access, find, json_body, json_response
 
 CANNED = 'mail.canned.response'
@@ -12,7 +14,7 @@ def _paths(suffix=''):
 
 class HelpdeskLiteApiCanned(http.Controller):
     """Canned responses: list (``?q=`` searches shortcut and content), create, read, update, delete and
-    ``use`` (count a use)."""
+    ``use`` (count a use; with a ``ticket_id``, the content filled in for that ticket)."""
 
     @api_route(_paths(), ['GET'])
     def api_canned_list(self, q=None, **_params):
@@ -44,4 +46,11 @@ class HelpdeskLiteApiCanned(http.Controller):
 
     @api_route(_paths('/<int:record_id>/use'), ['POST'])
     def api_canned_use(self, record_id, **_params):
-        return json_response(find(CANNED, record_id)._api_use())
+        canned = find(CANNED, record_id)
+        body = json_body(required=False)
+        payload_.require_object(body)
+        payload_.reject_unknown(body, {'ticket_id'})
+        ticket_id = payload_.read_id(body, 'ticket_id')
+        Ticket = request.env['helpdesk.lite.ticket']
+        ticket = ticket_id and Ticket._api_ref('helpdesk.lite.ticket', ticket_id, 'ticket_id')
+        return json_response(canned._api_use(ticket))
