@@ -112,7 +112,8 @@ class TestRoutingAssign(HelpdeskLiteCommon):
         mine = self.Ticket.with_user(self.agent).create({'name': 'Phone call', 'team_id': self.team.id})
         self.assertEqual(mine.user_id, self.agent, 'an agent creating a backend ticket in a manual team gets it')
         portal = self.Ticket.with_user(self.agent).create(
-            {'name': 'Typed for a customer', 'team_id': self.team.id, 'channel': 'phone'})
+            {'name': 'Typed for a customer', 'team_id': self.team.id, 'channel': 'phone',
+             'partner_id': self.customer.id})  # phone tickets need their customer
         self.assertFalse(portal.user_id)
 
     def test_unavailable_members_skipped(self):
