@@ -3,6 +3,7 @@ from the Standard Webhooks description, not with the addon's own code)."""
 import base64
 import hashlib
 import hmac
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +20,15 @@ def verify_signature(secret, headers, body, tolerance=300, now=None):
         hmac.new(key, f'{msg_id}.{timestamp}.'.encode() + body, hashlib.sha256).digest()).decode()
     return any(hmac.compare_digest(expected, signature.split(',', 1)[1])
                for signature in headers['webhook-signature'].split() if signature.startswith('v1,'))
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Senders read a bounded part of the answer and hang up: that is their job, not an error to print."""
+
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class Receiver:
@@ -50,15 +60,12 @@ class Receiver:
                     self.send_header(name, value)
                 self.send_header('Content-Length', str(len(receiver.body)))
                 self.end_headers()
-                try:
-                    self.wfile.write(receiver.body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the sender reads a bounded part of the answer and hangs up: that is its job
+                self.wfile.write(receiver.body)
 
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.server = _QuietServer(('127.0.0.1', 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True)
 
