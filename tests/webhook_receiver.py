@@ -44,6 +44,7 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = 'HTTP/1.1'
+            disable_nagle_algorithm = True  # as real servers: no delayed-ACK wait per answer
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get('Content-Length') or 0))
