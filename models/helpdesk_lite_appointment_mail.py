@@ -42,6 +42,8 @@ class HelpdeskLiteAppointment(models.Model):
     def _process_attachments_for_template_post(self, mail_template):
         """Every mail template rendered on visits carries the visit as an .ics calendar file."""
         result = super()._process_attachments_for_template_post(mail_template)
+        if self.env.context.get('helpdesk_lite_ics_attached_later'):
+            return result
         for appointment in self:
             values = result.setdefault(appointment.id, {})
             values.setdefault('attachments', []).append(
@@ -131,7 +133,8 @@ class HelpdeskLiteAppointment(models.Model):
         auto_commit = bool(self.env.context.get('cron_id')) and not testing
         sent = 0
         while batch := appointments._reminder_lock_batch(now, horizon, batch_size):
-            template.send_mail_batch(batch.ids)
+            mails = template.with_context(helpdesk_lite_ics_attached_later=True).send_mail_batch(batch.ids)
+            batch._attach_ics_to_mails(mails)
             batch.write({'reminder_sent': True, 'reminder_sent_date': now})
             sent += len(batch)
             self.env['ir.cron']._notify_progress(done=sent, remaining=0)
@@ -144,6 +147,24 @@ class HelpdeskLiteAppointment(models.Model):
             self.env.ref('mail.ir_cron_mail_scheduler_action')._trigger()
         _logger.info('Helpdesk Lite: %s appointment reminders queued', sent)
         return sent
+
+    def _attach_ics_to_mails(self, mails):
+        """Attach each visit's .ics to its queued mail: one batched create and one INSERT into the
+        message/attachment relation. Odoo's send_mail_batch would write every mail on its own to attach
+        the files, the costliest step of a reminder run of hundreds of visits."""
+        mails = mails.sudo()
+        by_visit = {mail.res_id: mail for mail in mails if mail.model == self._name}
+        visits = self.filtered(lambda a: a.id in by_visit)
+        if not visits:
+            return
+        attachments = self.env['ir.attachment'].sudo().with_context(default_type=None).create([{
+            'name': visit._ics_filename(), 'raw': visit._ics_content(), 'type': 'binary',
+            'res_model': 'mail.message', 'res_id': by_visit[visit.id].mail_message_id.id,
+        } for visit in visits])
+        self.env.cr.execute(SQL("INSERT INTO message_attachment_rel (message_id, attachment_id) VALUES %s",
+                                SQL(', ').join(SQL('(%s, %s)', attachment.res_id, attachment.id)
+                                               for attachment in attachments)))
+        mails.mail_message_id.invalidate_recordset(['attachment_ids'])
 
     def _reminder_lock_batch(self, now, horizon, limit):
         # plain SQL does not flush by itself: visits confirmed in this transaction must be seen

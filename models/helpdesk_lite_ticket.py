@@ -5,6 +5,7 @@ helpdesk_lite_ticket_mail.py (email channel), helpdesk_lite_ticket_portal.py (po
 helpdesk_lite_ticket_api.py (JSON API), helpdesk_lite_ticket_help.py (help center deflection) and
 helpdesk_lite_ticket_work_hours.py (durations in working hours for the analysis)."""
 import uuid
+from collections import defaultdict
 
 from markupsafe import Markup
 
@@ -214,15 +215,60 @@ class HelpdeskLiteTicket(models.Model):
                 vals['stage_id'] = default_stages[team_id]
         # A batch (import, email burst, API) notifies each assignee once with a digest instead of
         # one "You have been assigned" mail per ticket; a single ticket keeps Odoo's usual mail.
-        digest = len(vals_list) > 1 and not self.env.context.get('mail_auto_subscribe_no_notify')
+        # tracking_disable: mail.thread subscribes nobody, neither does the batch
+        batch = len(vals_list) > 1 and not self.env.context.get('tracking_disable')
+        digest = batch and not self.env.context.get('mail_auto_subscribe_no_notify')
         creator = self.with_context(mail_auto_subscribe_no_notify=True) if digest else self
-        tickets = super(HelpdeskLiteTicket, creator).create(vals_list).with_env(self.env)
+        if batch:
+            creator = creator.with_context(helpdesk_lite_subscribe_in_batch=True)
+        tickets = super(HelpdeskLiteTicket, creator).create(vals_list)
+        if batch:
+            tickets.with_context(helpdesk_lite_subscribe_in_batch=False)._auto_subscribe_batch(vals_list)
+        tickets = tickets.with_env(self.env)
         closing = tickets.filtered('is_closed')
         if closing:
             closing.closed_date = self.env.cr.now()
         if digest:
             tickets._notify_assignees_digest()
         return tickets
+
+    def _message_auto_subscribe(self, updated_values, followers_existing_policy='skip'):
+        # mail.thread.create calls this once per new record ('update' policy): a batch is subscribed
+        # by _auto_subscribe_batch instead. Writes (policy 'skip') always go through.
+        if self.env.context.get('helpdesk_lite_subscribe_in_batch') and followers_existing_policy == 'update':
+            return True
+        return super()._message_auto_subscribe(updated_values, followers_existing_policy=followers_existing_policy)
+
+    def _auto_subscribe_batch(self, vals_list):
+        """What mail.thread.create does for each new record (subscribe the assignees...), for a batch.
+
+        Odoo's loop costs three queries per ticket (read, insert, subtypes). Tickets whose followers
+        would be the same partners with the same subtypes are subscribed together: one
+        ``_insert_followers`` per distinct set (a handful of assignees), whatever the batch size.
+        Subscription notices are not sent here: a batch gets the assignees' digest instead (or
+        ``mail_auto_subscribe_no_notify`` was asked). Tickets related to a parent document whose
+        subtypes propagate (none by default) keep Odoo's own path.
+        """
+        _child_ids, def_ids, _internal_ids, _parent, relation = \
+            self.env['mail.message.subtype']._get_auto_subscription_subtypes(self._name)
+        relation_fields = [fname for fnames in relation.values() for fname in fnames]
+        defaults = {key[8:]: value for key, value in self.env.context.items() if key.startswith('default_')}
+        groups = defaultdict(list)
+        for ticket, values in zip(self, vals_list):
+            create_values = {**defaults, **values}
+            if any(create_values.get(fname) for fname in relation_fields):
+                ticket._message_auto_subscribe(create_values, followers_existing_policy='update')
+                continue
+            subtypes = {}
+            for partner_id, subtype_ids, _template in ticket._message_auto_subscribe_followers(create_values, def_ids):
+                subtypes.setdefault(partner_id, tuple(sorted(subtype_ids or ())))
+            if subtypes:
+                groups[tuple(sorted(subtypes.items()))].append(ticket.id)
+        for key, ticket_ids in groups.items():
+            subtypes = {partner_id: list(subtype_ids) for partner_id, subtype_ids in key}
+            self.env['mail.followers']._insert_followers(
+                self._name, ticket_ids, list(subtypes), subtypes=subtypes,
+                check_existing=True, existing_policy='update')
 
     def _notify_assignees_digest(self):
         max_listed = 50

@@ -6,6 +6,7 @@ from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
 import requests
+from urllib3 import exceptions as urllib3_exceptions
 
 from odoo import api, fields, models
 from odoo.tools import SQL, create_index
@@ -212,24 +213,31 @@ class HelpdeskLiteWebhookDelivery(models.Model):
         }
         status, excerpt, error, retry_after, permanent = 0, False, False, None, False
         start = time.perf_counter()
+        expired = None
         try:
-            response = http.post(webhook.url, data=body, headers=headers, allow_redirects=False, stream=True,
-                                 timeout=(CONNECT_TIMEOUT, webhook.timeout))
-            try:
-                status = response.status_code
-                excerpt = response.raw.read(EXCERPT_BYTES, decode_content=True).decode('utf-8', 'replace') or False
-                retry_after = parse_retry_after(response.headers.get('Retry-After'), now)
-            finally:
-                response.close()
+            with webhook_http.time_limit(CONNECT_TIMEOUT + webhook.timeout) as expired:
+                response = http.post(webhook.url, data=body, headers=headers, allow_redirects=False, stream=True,
+                                     timeout=(CONNECT_TIMEOUT, webhook.timeout))
+                try:
+                    status = response.status_code
+                    excerpt = response.raw.read(EXCERPT_BYTES, decode_content=True).decode('utf-8', 'replace')
+                    excerpt = excerpt or False
+                    retry_after = parse_retry_after(response.headers.get('Retry-After'), now)
+                finally:
+                    response.close()
         except webhook_http.AddressRefused as e:
             error, permanent = str(e), True
         except requests.Timeout:
             error = self.env._('No answer within %(seconds)s seconds', seconds=webhook.timeout)
-        except requests.RequestException as e:
+        except (requests.RequestException, urllib3_exceptions.HTTPError) as e:
             error = self.env._('Connection failed: %(error)s', error=str(e)[:200])
         except Exception as e:  # noqa: BLE001 - the sender must survive anything one endpoint does
             _logger.warning('Webhook delivery %s to %s failed unexpectedly', self.id, webhook.url, exc_info=True)
             error = self.env._('Unexpected error: %(error)s', error=str(e)[:200])
+        if expired is not None and expired():
+            # cut off at the deadline: whatever was parsed of the answer is incomplete
+            status, excerpt, retry_after = 0, False, None
+            error = self.env._('No answer within %(seconds)s seconds', seconds=webhook.timeout)
         duration = int((time.perf_counter() - start) * 1000)
         vals = {'attempt_count': attempt, 'last_attempt_at': now, 'last_status_code': status, 'last_error': False,
                 'last_duration_ms': duration, 'response_excerpt': excerpt}

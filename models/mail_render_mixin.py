@@ -4,7 +4,7 @@ from markupsafe import Markup
 from odoo import api, models
 from odoo.tools import safe_eval
 
-BATCH_RENDERED_MODELS = ('helpdesk.lite.ticket',)
+BATCH_RENDERED_MODELS = ('helpdesk.lite.ticket', 'helpdesk.lite.appointment')
 
 
 class MailRenderMixin(models.AbstractModel):
@@ -12,7 +12,7 @@ class MailRenderMixin(models.AbstractModel):
 
     @api.model
     def _render_template_qweb(self, template_src, model, res_ids, add_context=None, options=None):
-        """Render a QWeb mail body for many tickets with ONE compilation.
+        """Render a QWeb mail body for many tickets (or visits) with ONE compilation.
 
         Odoo's loop parses and compiles the template source again for every record (an lxml element
         is never cached by ir.qweb): for a stage change of hundreds of tickets, compiling is most of

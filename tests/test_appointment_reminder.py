@@ -53,7 +53,11 @@ class TestAppointmentReminders(AppointmentCommon):
         self.assertEqual(len(reminders), 2)
         mail = reminders.filtered(lambda m: m.res_id == far.id)
         self.assertIn(self.customer, mail.recipient_ids)
-        self.assertIn(f'{far.name}.ics', mail.attachment_ids.mapped('name'))
+        self.assertEqual(mail.attachment_ids.mapped('name'), [f'{far.name}.ics'])
+        self.assertIn(b'BEGIN:VCALENDAR', mail.attachment_ids.raw)
+        self.assertEqual(mail.attachment_ids.mimetype, 'text/calendar')
+        self.assertEqual((mail.attachment_ids.res_model, mail.attachment_ids.res_id),
+                         ('mail.message', mail.mail_message_id.id))
         self.assertIn('14:00', mail.body_html)
 
     def test_missed_hours_neither_skip_nor_duplicate(self):

@@ -47,3 +47,34 @@ class TestTicketBatchCreate(HelpdeskLiteCommon):
             self.env.flush_all()
             counts.append(self.env.cr.sql_log_count - start)
         self.assertEqual(counts[0], counts[1])
+
+    def test_batch_followers_like_one_by_one(self):
+        """A batch subscribes exactly who creating the tickets one by one would, with the same subtypes."""
+        def followers(tickets):
+            return [sorted((f.partner_id.id, tuple(sorted(f.subtype_ids.ids))) for f in t.message_follower_ids)
+                    for t in tickets]
+        vals_list = [{'name': 'Agent', 'user_id': self.agent.id},
+                     {'name': 'Agent 2', 'user_id': self.agent2.id},
+                     {'name': 'Both', 'user_id': self.agent.id, 'user_ids': [(6, 0, self.agent2.ids)]},
+                     {'name': 'Nobody'}]
+        Ticket = self.Ticket.with_context(mail_auto_subscribe_no_notify=True)
+        batch = Ticket.create([dict(vals) for vals in vals_list])
+        singles = Ticket.browse()
+        for vals in vals_list:
+            singles |= Ticket.create(dict(vals))
+        self.assertEqual(followers(batch), followers(singles))
+        self.assertIn(self.agent2.partner_id, batch[2].message_partner_ids)
+        self.assertNotIn(self.agent.partner_id, batch[3].message_partner_ids)
+
+    def test_batch_followers_queries_do_not_grow_with_the_batch(self):
+        Ticket = self.Ticket.with_context(tracking_disable=False, mail_auto_subscribe_no_notify=True)
+        Ticket.create([{'name': 'warm-up', 'user_id': self.agent.id}, {'name': 'warm-up 2', 'user_id': self.agent2.id}])
+        self.env.flush_all()
+        counts = []
+        for size in (4, 24):
+            start = self.env.cr.sql_log_count
+            Ticket.create([{'name': f'Batch {i}', 'user_id': (self.agent | self.agent2)[i % 2].id}
+                           for i in range(size)])
+            self.env.flush_all()
+            counts.append(self.env.cr.sql_log_count - start)
+        self.assertEqual(counts[0], counts[1])

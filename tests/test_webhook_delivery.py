@@ -1,4 +1,5 @@
 import json
+import time
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
@@ -112,6 +113,18 @@ class TestWebhookDelivery(WebhookCommon):
             self.Delivery._cron_deliver()
         self.assertEqual(delivery.state, 'done')
         self.assertEqual(len(delivery.response_excerpt), 2048)
+
+    def test_timeout_bounds_the_whole_answer(self):
+        # each byte comes within the per-read timeout; the whole answer would take minutes
+        self.webhook.timeout = 1
+        with Receiver(drip=0.5) as receiver:
+            _ticket, (delivery,) = self._queue(receiver)
+            start = time.monotonic()
+            self.Delivery._cron_deliver()
+            elapsed = time.monotonic() - start
+        self.assertLess(elapsed, 8)   # connect allowance (3 s) + timeout (1 s), with room for a slow machine
+        self.assertEqual((delivery.state, delivery.attempt_count, delivery.last_status_code), ('pending', 1, 0))
+        self.assertEqual(delivery.last_error, 'No answer within 1 seconds')
 
     def test_ssrf_refused_at_connect_time(self):
         # saved while loopback was allowed, then the administrator closes it: nothing may reach the receiver,

@@ -35,8 +35,9 @@ class Receiver:
     """Records every POST (path, headers, body) and answers ``status`` (an int, or a callable taking the
     request number) with ``body``; ``barrier`` makes the first requests wait for each other."""
 
-    def __init__(self, status=200, body=b'ok', headers=None, delay=0.0):
+    def __init__(self, status=200, body=b'ok', headers=None, delay=0.0, drip=0.0):
         self.status, self.body, self.headers, self.delay = status, body, headers or {}, delay
+        self.drip = drip  # seconds between the answer's bytes: an endpoint that never quite times out
         self.requests = []
         self.barrier = None
         self._lock = threading.Lock()
@@ -56,6 +57,11 @@ class Receiver:
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 status = receiver.status(number) if callable(receiver.status) else receiver.status
+                if receiver.drip:
+                    for byte in f'HTTP/1.1 {status} OK\r\nX-Slow: {"." * 200}\r\n'.encode():
+                        self.wfile.write(bytes([byte]))
+                        time.sleep(receiver.drip)
+                    return
                 self.send_response(status)
                 for name, value in receiver.headers.items():
                     self.send_header(name, value)

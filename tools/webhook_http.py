@@ -12,6 +12,9 @@ import hmac
 import ipaddress
 import secrets
 import socket
+import threading
+import time
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import requests
@@ -98,8 +101,17 @@ def _resolve_checked(host, port, allowed_networks):
     return infos[0][4][:2]
 
 
+_request_watch = threading.local()
+
+
 class _GuardedConnection:
     allowed_networks = ()
+
+    def request(self, *args, **kwargs):
+        watch = getattr(_request_watch, 'watch', None)
+        if watch is not None:
+            watch(self)
+        return super().request(*args, **kwargs)
 
     def _new_conn(self):
         address = _resolve_checked(self._dns_host, self.port, self.allowed_networks)
@@ -132,6 +144,39 @@ class _GuardedAdapter(HTTPAdapter):
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = self._pool_classes
+
+
+@contextmanager
+def time_limit(seconds):
+    """Bound every request made in the block to ``seconds`` in total (connect, send, headers, body).
+
+    requests' timeouts apply to each socket operation: an endpoint that drips one byte at a time
+    under them could hold a sender for ever. A watchdog shuts the connection's socket down at the
+    deadline, which ends the blocked read with an error; ``expired()`` then says why.
+    """
+    deadline = time.monotonic() + seconds
+    timers, fired = [], []
+
+    def watch(connection):
+        def abort():
+            fired.append(True)
+            if connection.sock is not None:
+                try:
+                    connection.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        timer = threading.Timer(max(deadline - time.monotonic(), 0.0), abort)
+        timer.daemon = True
+        timer.start()
+        timers.append(timer)
+
+    _request_watch.watch = watch
+    try:
+        yield lambda: bool(fired)
+    finally:
+        _request_watch.watch = None
+        for timer in timers:
+            timer.cancel()
 
 
 def session(allowed_networks):
