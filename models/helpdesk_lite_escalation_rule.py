@@ -224,7 +224,18 @@ class HelpdeskLiteEscalationRule(models.Model):
             if users:
                 done[ticket.id] = self.env._('Activity "%(summary)s" for %(users)s.', summary=summary,
                                              users=', '.join(users.mapped('name')))
-        self.env['mail.activity'].create(vals_list)
+        # Odoo mails every activity to its user on its own: a cron run escalating hundreds of tickets
+        # sends each user one digest of their new activities instead.
+        batch = len(tickets) > 1
+        activities = self.env['mail.activity'].with_context(mail_activity_quick_update=batch).create(vals_list)
+        if batch:
+            for user, user_activities in activities.grouped('user_id').items():
+                if user != self.env.user and user.active:
+                    escalated = tickets.browse(user_activities.mapped('res_id'))
+                    escalated._notify_digest(
+                        user, self.env._('%(rule)s: %(count)s tickets need you', rule=self.name, count=len(escalated)),
+                        self.env._('The escalation rule "%(rule)s" planned "%(summary)s" for you on these tickets:',
+                                   rule=self.name, summary=summary))
         return done
 
     def _escalate_mail(self, tickets):

@@ -227,8 +227,8 @@ class HelpdeskLiteTeam(models.Model):
         if not tickets:
             return
         if self.new_ticket_notify == 'followers':
-            subtype = self.env.ref('helpdesk_lite.mt_team_ticket_new')
-            partners = self.message_follower_ids.filtered(lambda f: subtype in f.subtype_ids).partner_id
+            subtype_id = self.env['ir.model.data']._xmlid_to_res_id('helpdesk_lite.mt_team_ticket_new')
+            partners = self.message_follower_ids.filtered(lambda f: subtype_id in f.subtype_ids.ids).partner_id
         else:
             partners = self.member_ids.filtered('active').partner_id
         partners -= self.env.user.partner_id | tickets.user_id.partner_id | tickets.user_ids.partner_id

@@ -271,21 +271,25 @@ class HelpdeskLiteTicket(models.Model):
                 check_existing=True, existing_policy='update')
 
     def _notify_assignees_digest(self):
-        max_listed = 50
         assigned = self.filtered(lambda t: t.user_id and t.user_id != self.env.user and t.user_id.active)
         for user, tickets in assigned.grouped('user_id').items():
-            items = Markup('').join(
-                Markup('<li><a href="%s">%s</a></li>') % (ticket._notify_get_action_link('view'), ticket.display_name)
-                for ticket in tickets[:max_listed])
-            more = len(tickets) - max_listed
-            body = Markup('<p>%s</p><ul>%s</ul>') % (
-                self.env._('You have been assigned %(count)s new tickets:', count=len(tickets)), items)
-            if more > 0:
-                body += Markup('<p>%s</p>') % self.env._('... and %(count)s more.', count=more)
-            self.env['mail.thread'].sudo().message_notify(
-                partner_ids=user.partner_id.ids, body=body,
-                subject=self.env._('You have been assigned %(count)s tickets', count=len(tickets)),
-                email_layout_xmlid='mail.mail_notification_light')
+            tickets._notify_digest(
+                user, self.env._('You have been assigned %(count)s tickets', count=len(tickets)),
+                self.env._('You have been assigned %(count)s new tickets:', count=len(tickets)))
+
+    def _notify_digest(self, user, subject, intro):
+        """One mail to ``user`` listing these tickets (the first 50 as links) instead of one per ticket."""
+        max_listed = 50
+        items = Markup('').join(
+            Markup('<li><a href="%s">%s</a></li>') % (ticket._notify_get_action_link('view'), ticket.display_name)
+            for ticket in self[:max_listed])
+        body = Markup('<p>%s</p><ul>%s</ul>') % (intro, items)
+        more = len(self) - max_listed
+        if more > 0:
+            body += Markup('<p>%s</p>') % self.env._('... and %(count)s more.', count=more)
+        self.env['mail.thread'].sudo().message_notify(
+            partner_ids=user.partner_id.ids, body=body, subject=subject,
+            email_layout_xmlid='mail.mail_notification_light')
 
     @api.model
     def _next_ticket_numbers(self, company, count):
@@ -500,7 +504,7 @@ class HelpdeskLiteTicket(models.Model):
         Only public messages count (replies and incoming emails); internal notes, tracking and
         automatic mails (templates, notifications) do not.
         """
-        if message.message_type not in ('comment', 'email') or message.subtype_id != self.env.ref('mail.mt_comment'):
+        if message.message_type not in ('comment', 'email') or message.subtype_id.id != self.env['ir.model.data']._xmlid_to_res_id('mail.mt_comment'):
             return
         author_user = message.author_id.user_ids[:1]
         by_agent = bool(author_user) and not author_user.share

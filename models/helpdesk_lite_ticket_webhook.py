@@ -139,9 +139,10 @@ class HelpdeskLiteTicketWebhook(models.Model):
 
     def _webhook_emit_comment(self, message):
         """Public replies, incoming emails and internal notes written by people (not system messages)."""
-        comment, note = self.env.ref('mail.mt_comment'), self.env.ref('mail.mt_note')
-        if message.message_type not in ('comment', 'email') or message.subtype_id not in comment | note \
-                or message.author_id == self.env.ref('base.partner_root'):
+        xmlid_to_id = self.env['ir.model.data']._xmlid_to_res_id   # cached; env.ref costs a query
+        if message.message_type not in ('comment', 'email') \
+                or message.subtype_id.id not in (xmlid_to_id('mail.mt_comment'), xmlid_to_id('mail.mt_note')) \
+                or message.author_id.id == xmlid_to_id('base.partner_root'):
             return
         author_user = message.author_id.user_ids[:1]
         self._webhook_emit(

@@ -120,6 +120,26 @@ class TestEscalation(HelpdeskLiteCommon):
         self._escalate()
         self.assertEqual(ticket.activity_ids.user_id, self.agent | self.agent2)
 
+    def test_many_activities_one_digest_per_user(self):
+        # a run escalating several tickets mails each user once, not once per activity
+        activity_type = self.env.ref('mail.mail_activity_data_todo')
+        self._rule(condition='customer_replies', reply_count=1, activity_type_id=activity_type.id,
+                   activity_summary='Call back', name='Waiting customers')
+        self.agent.notification_type = 'email'
+        tickets = self.Ticket.browse()
+        for i in range(3):
+            tickets |= self._create_ticket(name=f'Waiting {i}', user_id=self.agent.id)
+        for ticket in tickets:
+            self._customer_reply(ticket)
+        with self.mock_mail_gateway():
+            self._escalate()
+        self.assertEqual(len(tickets.activity_ids), 3)
+        agent_mails = [m for m in self._mails if self.agent.email in str(m['email_to'])]
+        self.assertEqual(len(agent_mails), 1, [m['subject'] for m in agent_mails])
+        self.assertEqual(agent_mails[0]['subject'], 'Waiting customers: 3 tickets need you')
+        for ticket in tickets:
+            self.assertIn(ticket.display_name, agent_mails[0]['body'])
+
     def test_sla_status_and_filters(self):
         rule = self._rule(condition='sla_breached', priority_min='2', reassign='user', reassign_user_id=self.agent2.id)
         urgent = self._create_ticket(priority='3')
