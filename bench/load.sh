@@ -75,7 +75,7 @@ run_load() {  # run_load WORKERS LABEL load.py-options...
     done
     local rc=0
     # prefork serves websockets from its gevent process: the live chatter must work under load too
-    if PYTHONPATH="$REPO/scripts" "$VENV/bin/python" -c "import check_gevent as c, sys; sys.exit(not c.handshake($(( LOAD_PORT + 1 ))))"; then
+    if PYTHONPATH="$REPO/scripts" "$VENV/bin/python" -c "import check_gevent as c, sys; sys.exit(not c.wait_handshake($(( LOAD_PORT + 1 ))))"; then
         log "$label: websocket handshake on the gevent port $(( LOAD_PORT + 1 )) ok"
     else
         log "$label: FAILED: no websocket on the gevent port $(( LOAD_PORT + 1 ))"; rc=1

@@ -27,6 +27,18 @@ def handshake(port):
         ws.close()
 
 
+def wait_handshake(port, timeout=TIMEOUT):
+    """Handshake with a gevent process that may still be starting (prefork spawns it after the workers)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return handshake(port)
+        except (OSError, websocket.WebSocketException):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(1)
+
+
 def main(odoo_bin, conf, db, port):
     with tempfile.NamedTemporaryFile('w+', prefix='hdl_gevent_', suffix='.log') as log:
         proc = subprocess.Popen(
