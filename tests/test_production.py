@@ -271,6 +271,48 @@ class TestFrenchCustomer(HelpdeskLiteCommon, HttpCase):
         self.assertEqual(len(status), 1)
         self.assertIn('En cours', status.subject, 'the stage name is in French')
 
+    def test_one_batch_mails_each_customer_in_their_language(self):
+        """Acknowledgements, status and closing mails of tickets created and moved together: each body
+        entirely in its customer's language (two customers per language, so every language group of
+        the batch is rendered as a batch)."""
+        Partner = self.env['res.partner']
+        french = Partner.create([{'name': f'Client {i}', 'email': f'client{i}@example.fr', 'lang': 'fr_FR'}
+                                 for i in range(2)])
+        english = Partner.create([{'name': f'Customer {i}', 'email': f'customer{i}@example.com',
+                                   'lang': 'en_US'} for i in range(2)])
+        phrases = {
+            'ack': ('Nous avons bien reçu votre demande', 'We have received your request'),
+            'status': ('Le statut du ticket', 'The status of ticket'),
+            'closed': ('Êtes-vous satisfait de notre support', 'How satisfied are you with our support'),
+        }
+
+        def assert_languages(mails, kind):
+            self.assertEqual(sorted(mails.mapped('res_id')), sorted(tickets.ids), kind)
+            french_phrase, english_phrase = phrases[kind]
+            for mail in mails:
+                body = str(mail.body_html)
+                if self.Ticket.browse(mail.res_id).partner_id in french:
+                    self.assertIn(french_phrase, body, f'{kind} mail of a French customer')
+                    self.assertNotIn(english_phrase, body, f'{kind} mail of a French customer')
+                else:
+                    self.assertIn(english_phrase, body, f'{kind} mail of an English customer')
+                    self.assertNotIn(french_phrase, body, f'{kind} mail of an English customer')
+
+        with self.mock_mail_gateway():
+            tickets = self.Ticket.create([
+                {'name': f'Panne {partner.name}', 'team_id': self.team.id, 'partner_id': partner.id,
+                 'channel': 'portal'} for partner in french | english])
+            self.flush_tracking()
+            assert_languages(self._new_mails, 'ack')
+        with self.mock_mail_gateway():
+            tickets.stage_id = self.stage_progress
+            self.flush_tracking()
+            assert_languages(self._new_mails, 'status')
+        with self.mock_mail_gateway():
+            tickets.stage_id = self.stage_done
+            self.flush_tracking()
+            assert_languages(self._new_mails, 'closed')
+
     def test_portal_pages_in_french(self):
         ticket = self._create_ticket(partner_id=self.french.partner_id.id, channel='portal')
         self.authenticate('hdl_french', 'hdl_french')
