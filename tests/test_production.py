@@ -61,8 +61,18 @@ class TestHelpdeskSettings(HelpdeskLiteCommon):
     def test_auto_close_setting_drives_the_cron(self):
         ICP = self.env['ir.config_parameter']
         stage_waiting = self.env.ref('helpdesk_lite.stage_waiting')
-        ticket = self._create_ticket(partner_id=self.customer.id, stage_id=stage_waiting.id)
-        ticket.sla_paused_since = datetime.now() - timedelta(days=10)
+
+        def waiting_since(days):
+            ticket = self._create_ticket(partner_id=self.customer.id, stage_id=stage_waiting.id)
+            ticket.sla_paused_since = datetime.now() - timedelta(days=days)
+            return ticket
+
+        def cron_with(close_days, warning_days=2):
+            self._save_settings(helpdesk_lite_auto_close_days=close_days,
+                                helpdesk_lite_auto_close_warning_days=warning_days)
+            self.Ticket._cron_auto_close_waiting()
+
+        ticket = waiting_since(10)
         self.assertEqual(self.env['res.config.settings'].create({}).helpdesk_lite_auto_close_days, 0, 'off by default')
         self.Ticket._cron_auto_close_waiting()
         self.assertFalse(ticket.auto_close_warned_date, 'off: no warning')
@@ -73,26 +83,20 @@ class TestHelpdeskSettings(HelpdeskLiteCommon):
                          '0 (close without a warning) is kept instead of falling back to the default 2')
         settings = self.env['res.config.settings'].create({})
         self.assertEqual((settings.helpdesk_lite_auto_close_days, settings.helpdesk_lite_auto_close_warning_days), (7, 0))
-        self._save_settings(helpdesk_lite_auto_close_days=14, helpdesk_lite_auto_close_warning_days=2)
-        self.Ticket._cron_auto_close_waiting()
+        cron_with(14)
         self.assertFalse(ticket.auto_close_warned_date, 'waiting 10 days: not yet within 14 - 2 days')
-        self._save_settings(helpdesk_lite_auto_close_days=7, helpdesk_lite_auto_close_warning_days=2)
-        self.Ticket._cron_auto_close_waiting()
+        cron_with(7)
         self.assertTrue(ticket.auto_close_warned_date, 'warned first')
         self.assertFalse(ticket.is_closed)
         ticket.auto_close_warned_date = datetime.now() - timedelta(days=3)
-        self._save_settings(helpdesk_lite_auto_close_days=0)
-        self.Ticket._cron_auto_close_waiting()
+        cron_with(0)
         self.assertFalse(ticket.is_closed, 'switched off again: nothing closes')
-        self._save_settings(helpdesk_lite_auto_close_days=7, helpdesk_lite_auto_close_warning_days=2)
-        self.Ticket._cron_auto_close_waiting()
-        self.assertEqual(ticket.closed_by, 'auto')
-        self.assertTrue(ticket.is_closed)
-        silent = self._create_ticket(partner_id=self.customer.id, stage_id=stage_waiting.id)
-        silent.sla_paused_since = datetime.now() - timedelta(days=8)
-        self._save_settings(helpdesk_lite_auto_close_days=7, helpdesk_lite_auto_close_warning_days=0)
+        cron_with(7)
+        self.assertEqual((ticket.is_closed, ticket.closed_by), (True, 'auto'))
+
+        silent = waiting_since(8)
         with self.mock_mail_gateway():
-            self.Ticket._cron_auto_close_waiting()
+            cron_with(7, warning_days=0)
         self.assertEqual(silent.closed_by, 'auto', 'no warning wanted: closed after 7 days all the same')
         self.assertFalse(silent.auto_close_warned_date)
         self.assertFalse(self._new_mails.filtered(lambda m: 'waiting for your answer' in (m.subject or '')))
