@@ -70,6 +70,14 @@
         'web.assets_backend': [
             'helpdesk_lite/static/src/js/discuss/hd_ticket_command.js',
             'helpdesk_lite/static/src/js/canned_response_slash.js',
+            'helpdesk_lite/static/src/js/message_body_images.js',
+        ],
+        # the portal conversation: its code, and a shadow root styled by its own bundle only
+        'portal.assets_chatter': [
+            'helpdesk_lite/static/src/js/message_body_images.js',
+        ],
+        'portal.assets_chatter_style': [
+            'helpdesk_lite/static/src/scss/portal_chatter.scss',
         ],
         'web.assets_tests': [
             'helpdesk_lite/static/tests/tours/**/*',

@@ -42,6 +42,7 @@ from . import res_company
 from . import helpdesk_lite_sla_schedule
 from . import res_config_settings
 from . import mail_render_mixin
+from . import mail_composer_mixin
 from . import ir_http
 from . import helpdesk_lite_api_idempotency
 from . import helpdesk_lite_api_rate

@@ -103,8 +103,9 @@ class HelpdeskLiteTicket(models.Model):
         With ``helpdesk_lite.auto_close_days`` = N (0 or unset: off) and ``auto_close_warning_days`` = W
         (default 2): a ticket waiting since N - W days gets the "will close soon" mail once; a warned
         ticket still waiting N days after it started waiting, and at least W days after the warning, is
-        closed (closed by: automatically) with a note. A customer reply moves the ticket out of its
-        waiting stage, which cancels the warning. "Waiting since" is the start of the SLA pause.
+        closed (closed by: automatically) with a note; with W = 0 it is closed after N days without a
+        warning. A customer reply moves the ticket out of its waiting stage, which cancels the warning.
+        "Waiting since" is the start of the SLA pause.
         """
         close_days, warning_days = self._auto_close_settings()
         if not close_days:
@@ -114,12 +115,13 @@ class HelpdeskLiteTicket(models.Model):
         waiting = [('is_closed', '=', False), ('stage_id.is_waiting', '=', True), ('sla_paused_since', '!=', False)]
         to_warn = Ticket.search(waiting + [
             ('auto_close_warned_date', '=', False),
-            ('sla_paused_since', '<=', now - timedelta(days=close_days - warning_days))], limit=batch_size)
+            ('sla_paused_since', '<=', now - timedelta(days=close_days - warning_days))],
+            limit=batch_size) if warning_days else Ticket.browse()
         overdue = waiting + [('sla_paused_since', '<=', now - timedelta(days=close_days))]
         if warning_days:  # never closed without the warning and the time it promised
             overdue.append(('auto_close_warned_date', '<=', now - timedelta(days=warning_days)))
         to_close = Ticket.search(overdue, limit=batch_size) - to_warn
-        if to_warn and warning_days:
+        if to_warn:
             to_warn._auto_close_warn(now)
         if to_close:
             to_close.with_context(helpdesk_lite_closed_by='auto')._move_to_lifecycle(('closed',))

@@ -6,12 +6,14 @@ ZERO_MEANS_OFF = {
     'helpdesk_lite_public_submit_limit_per_ip',
     'helpdesk_lite_public_submit_limit_per_email',
     'helpdesk_lite_reply_reopen_days',
+    'helpdesk_lite_auto_close_warning_days',
 }
 
 
 class ResConfigSettings(models.TransientModel):
     """Settings > Helpdesk: the company's default team and SLA check hour, and the system parameters
-    (``helpdesk_lite.*``) that limit the portal and the public form."""
+    (``helpdesk_lite.*``) of the reopen window, the auto-close of waiting tickets and the limits of the
+    portal and the public form."""
     _inherit = 'res.config.settings'
 
     helpdesk_lite_default_team_id = fields.Many2one(
@@ -39,6 +41,10 @@ class ResConfigSettings(models.TransientModel):
         default=2)
     helpdesk_lite_reply_reopen_days = fields.Integer(
         string='Default Reopen Window (days)', config_parameter='helpdesk_lite.reply_reopen_days', default=7)
+    helpdesk_lite_auto_close_days = fields.Integer(
+        string='Close After (days)', config_parameter='helpdesk_lite.auto_close_days', default=0)
+    helpdesk_lite_auto_close_warning_days = fields.Integer(
+        string='Warning Mail (days before)', config_parameter='helpdesk_lite.auto_close_warning_days', default=2)
 
     def set_values(self):
         super().set_values()

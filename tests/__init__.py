@@ -36,3 +36,4 @@ from . import test_appointment
 from . import test_appointment_reminder
 from . import test_appointment_external
 from . import test_appointment_portal
+from . import test_appointment_tour

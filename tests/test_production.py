@@ -58,6 +58,49 @@ class TestHelpdeskSettings(HelpdeskLiteCommon):
         self.assertFalse(old.exists())
         self.assertTrue(recent.exists())
 
+    def test_auto_close_setting_drives_the_cron(self):
+        ICP = self.env['ir.config_parameter']
+        stage_waiting = self.env.ref('helpdesk_lite.stage_waiting')
+
+        def waiting_since(days):
+            ticket = self._create_ticket(partner_id=self.customer.id, stage_id=stage_waiting.id)
+            ticket.sla_paused_since = datetime.now() - timedelta(days=days)
+            return ticket
+
+        def cron_with(close_days, warning_days=2):
+            self._save_settings(helpdesk_lite_auto_close_days=close_days,
+                                helpdesk_lite_auto_close_warning_days=warning_days)
+            self.Ticket._cron_auto_close_waiting()
+
+        ticket = waiting_since(10)
+        self.assertEqual(self.env['res.config.settings'].create({}).helpdesk_lite_auto_close_days, 0, 'off by default')
+        self.Ticket._cron_auto_close_waiting()
+        self.assertFalse(ticket.auto_close_warned_date, 'off: no warning')
+
+        self._save_settings(helpdesk_lite_auto_close_days=7, helpdesk_lite_auto_close_warning_days=0)
+        self.assertEqual(ICP.get_param('helpdesk_lite.auto_close_days'), '7')
+        self.assertEqual(ICP.get_param('helpdesk_lite.auto_close_warning_days'), '0',
+                         '0 (close without a warning) is kept instead of falling back to the default 2')
+        settings = self.env['res.config.settings'].create({})
+        self.assertEqual((settings.helpdesk_lite_auto_close_days, settings.helpdesk_lite_auto_close_warning_days), (7, 0))
+        cron_with(14)
+        self.assertFalse(ticket.auto_close_warned_date, 'waiting 10 days: not yet within 14 - 2 days')
+        cron_with(7)
+        self.assertTrue(ticket.auto_close_warned_date, 'warned first')
+        self.assertFalse(ticket.is_closed)
+        ticket.auto_close_warned_date = datetime.now() - timedelta(days=3)
+        cron_with(0)
+        self.assertFalse(ticket.is_closed, 'switched off again: nothing closes')
+        cron_with(7)
+        self.assertEqual((ticket.is_closed, ticket.closed_by), (True, 'auto'))
+
+        silent = waiting_since(8)
+        with self.mock_mail_gateway():
+            cron_with(7, warning_days=0)
+        self.assertEqual(silent.closed_by, 'auto', 'no warning wanted: closed after 7 days all the same')
+        self.assertFalse(silent.auto_close_warned_date)
+        self.assertFalse(self._new_mails.filtered(lambda m: 'waiting for your answer' in (m.subject or '')))
+
     @mute_logger('odoo.sql_db')
     def test_sla_check_hour_range(self):
         with self.assertRaises(IntegrityError), self.cr.savepoint():
@@ -270,6 +313,48 @@ class TestFrenchCustomer(HelpdeskLiteCommon, HttpCase):
             status = self._new_mails
         self.assertEqual(len(status), 1)
         self.assertIn('En cours', status.subject, 'the stage name is in French')
+
+    def test_one_batch_mails_each_customer_in_their_language(self):
+        """Acknowledgements, status and closing mails of tickets created and moved together: each body
+        entirely in its customer's language (two customers per language, so every language group of
+        the batch is rendered as a batch)."""
+        Partner = self.env['res.partner']
+        french = Partner.create([{'name': f'Client {i}', 'email': f'client{i}@example.fr', 'lang': 'fr_FR'}
+                                 for i in range(2)])
+        english = Partner.create([{'name': f'Customer {i}', 'email': f'customer{i}@example.com',
+                                   'lang': 'en_US'} for i in range(2)])
+        phrases = {
+            'ack': ('Nous avons bien reçu votre demande', 'We have received your request'),
+            'status': ('Le statut du ticket', 'The status of ticket'),
+            'closed': ('Êtes-vous satisfait de notre support', 'How satisfied are you with our support'),
+        }
+
+        def assert_languages(mails, kind):
+            self.assertEqual(sorted(mails.mapped('res_id')), sorted(tickets.ids), kind)
+            french_phrase, english_phrase = phrases[kind]
+            for mail in mails:
+                body = str(mail.body_html)
+                if self.Ticket.browse(mail.res_id).partner_id in french:
+                    self.assertIn(french_phrase, body, f'{kind} mail of a French customer')
+                    self.assertNotIn(english_phrase, body, f'{kind} mail of a French customer')
+                else:
+                    self.assertIn(english_phrase, body, f'{kind} mail of an English customer')
+                    self.assertNotIn(french_phrase, body, f'{kind} mail of an English customer')
+
+        with self.mock_mail_gateway():
+            tickets = self.Ticket.create([
+                {'name': f'Panne {partner.name}', 'team_id': self.team.id, 'partner_id': partner.id,
+                 'channel': 'portal'} for partner in french | english])
+            self.flush_tracking()
+            assert_languages(self._new_mails, 'ack')
+        with self.mock_mail_gateway():
+            tickets.stage_id = self.stage_progress
+            self.flush_tracking()
+            assert_languages(self._new_mails, 'status')
+        with self.mock_mail_gateway():
+            tickets.stage_id = self.stage_done
+            self.flush_tracking()
+            assert_languages(self._new_mails, 'closed')
 
     def test_portal_pages_in_french(self):
         ticket = self._create_ticket(partner_id=self.french.partner_id.id, channel='portal')

@@ -201,6 +201,35 @@ class TestRoutingAssign(HelpdeskLiteCommon):
         self.assertIn(unassigned, self.Ticket.with_user(self.agent3).search(
             ['|', ('user_id', '=', self.agent3.id), ('user_ids', 'in', self.agent3.ids)]))
 
+    def test_additional_assignees_are_tracked(self):
+        ticket = self._create_ticket(user_id=self.agent.id).with_context(mail_notrack=False)
+        self.flush_tracking()
+
+        def last_tracking():
+            values = ticket.message_ids.sudo().tracking_value_ids.filtered(
+                lambda v: v.field_id.name == 'user_ids').sorted('id')
+            self.assertTrue(values, 'a tracking value for the additional assignees')
+            display = values[-1]._tracking_value_format()[0]
+            return display['changedField'], display['oldValue']['value'], display['newValue']['value']
+
+        ticket.user_ids = [Command.link(self.agent2.id)]
+        self.flush_tracking()
+        self.assertEqual(last_tracking(), ('Additional Assignees', '', 'Bert Agent'))
+        ticket.user_ids = [Command.link(self.agent3.id)]
+        self.flush_tracking()
+        self.assertEqual(last_tracking(), ('Additional Assignees', 'Bert Agent', f'Bert Agent, {self.agent3.name}'))
+        ticket.user_ids = [Command.unlink(self.agent2.id)]
+        self.flush_tracking()
+        self.assertEqual(last_tracking(), ('Additional Assignees', f'Bert Agent, {self.agent3.name}', self.agent3.name))
+        ticket.user_ids = [Command.clear()]
+        self.flush_tracking()
+        self.assertEqual(last_tracking(), ('Additional Assignees', self.agent3.name, ''))
+        ticket.with_user(self.agent).write({'user_ids': [Command.set((self.agent2 | self.agent3).ids)]})  # the form
+        self.flush_tracking()
+        self.assertEqual(last_tracking(), ('Additional Assignees', '', f'Bert Agent, {self.agent3.name}'))
+        tracked = ticket.message_ids.sudo().tracking_value_ids.filtered(lambda v: v.field_id.name == 'user_ids')
+        self.assertEqual(tracked.sorted('id')[-1].mail_message_id.author_id, self.agent.partner_id)
+
     def test_additional_assignees_get_sla_activity_and_status_mail(self):
         start = datetime(2024, 1, 8, 9, 0)
         with self.mock_datetime_and_now(start):

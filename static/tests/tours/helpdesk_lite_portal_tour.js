@@ -92,5 +92,10 @@ registry.category("web_tour.tours").add("helpdesk_lite_portal_tour", {
             content: "The rating is shown on the ticket",
             trigger: ".o_helpdesk_lite_current_rating:contains(4/5)",
         },
+        {
+            // the page loads its conversation lazily: ending before it is there cuts its requests short
+            content: "The conversation is shown again",
+            trigger: "#chatterRoot:shadow .o-mail-Thread .o-mail-Message",
+        },
     ],
 });
