@@ -73,4 +73,3 @@ from . import helpdesk_lite_appointment_mail
 from . import helpdesk_lite_appointment_external
 from . import helpdesk_lite_appointment_statistic
 from . import helpdesk_lite_ticket_appointment
-from . import mail_thread_appointment

@@ -214,7 +214,7 @@ class HelpdeskLiteAppointment(models.Model):
         return data, None
 
     @api.model
-    def _mail_route_request(self, message, message_dict, routes):
+    def _mail_route_adjust(self, message, message_dict, routes):
         """Keep a new-appointment route only for a valid request; otherwise create nothing, log why and
         answer the sender (never an automatic mail: that could loop)."""
         new_routes = [route for route in routes if route[0] == self._name and not route[1]]
@@ -258,7 +258,7 @@ class HelpdeskLiteAppointment(models.Model):
 
     @api.model
     def message_new(self, msg_dict, custom_values=None):
-        """A request that passed ``_mail_route_request``: a draft visit; the gateway then posts the
+        """A request that passed ``_mail_route_adjust``: a draft visit; the gateway then posts the
         email on it."""
         data, reason = self._mail_parse_request(msg_dict)
         if reason:  # routed here without the check (e.g. forced model): refuse rather than half-create

@@ -10,6 +10,8 @@ from odoo.tools import SQL
 from ..tools.input_validation import strip_nul
 
 _logger = logging.getLogger(__name__)
+# tickets (threading, Cc, loops) and appointment requests (invalid ones create nothing)
+ROUTE_ADJUSTING_MODELS = ('helpdesk.lite.ticket', 'helpdesk.lite.appointment')
 
 TNEF_TYPES = ('application/ms-tnef', 'application/vnd.ms-tnef')
 SURROGATES_RE = re.compile('[\udc80-\udcff]')
@@ -91,9 +93,10 @@ class MailThread(models.AbstractModel):
             return []
         routes = super().message_route(message, message_dict, model=model, thread_id=thread_id,
                                        custom_values=custom_values)
-        Ticket = self.env['helpdesk.lite.ticket']
-        if any(route[0] == Ticket._name for route in routes):
-            routes = Ticket._mail_route_adjust(message, message_dict, routes)
+        # each of our models that receives mail adjusts the routes that reach it (``_mail_route_adjust``)
+        for model_name in ROUTE_ADJUSTING_MODELS:
+            if any(route[0] == model_name for route in routes):
+                routes = self.env[model_name]._mail_route_adjust(message, message_dict, routes)
         return routes
 
     # ------------------------------------------------------------------------
