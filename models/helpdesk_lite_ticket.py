@@ -498,13 +498,20 @@ class HelpdeskLiteTicket(models.Model):
         self._update_conversation_state(message)
         return super()._message_post_after_hook(message, msg_vals)
 
+    @api.model
+    def _is_conversation_message(self, message):
+        """A public reply or incoming email (not a note, tracking or an automatic mail)."""
+        # the cached xmlid lookup: env.ref would cost an exists() query on every message
+        return message.message_type in ('comment', 'email') \
+            and message.subtype_id.id == self.env['ir.model.data']._xmlid_to_res_id('mail.mt_comment')
+
     def _update_conversation_state(self, message):
         """Keep "whose turn", first response and last message dates in step with the public conversation.
 
         Only public messages count (replies and incoming emails); internal notes, tracking and
         automatic mails (templates, notifications) do not.
         """
-        if message.message_type not in ('comment', 'email') or message.subtype_id.id != self.env['ir.model.data']._xmlid_to_res_id('mail.mt_comment'):
+        if not self._is_conversation_message(message):
             return
         author_user = message.author_id.user_ids[:1]
         by_agent = bool(author_user) and not author_user.share

@@ -15,7 +15,7 @@ class HelpdeskLiteTicket(models.Model):
 
     def _update_conversation_state(self, message):
         super()._update_conversation_state(message)
-        if message.message_type not in ('comment', 'email') or message.subtype_id.id != self.env['ir.model.data']._xmlid_to_res_id('mail.mt_comment'):
+        if not self._is_conversation_message(message):
             return
         author_user = message.author_id.user_ids[:1]
         if author_user and not author_user.share:
