@@ -152,12 +152,19 @@ class HelpdeskLiteEscalationRule(models.Model):
     # Firing
     # ------------------------------------------------------------------------
     def _fire(self, tickets):
-        """Run the rule's actions on ``tickets`` (just escalated) and log one chatter message per ticket."""
+        """Run the rule's actions on ``tickets`` (just escalated) and log one chatter message per ticket,
+        with the changes of tracked fields the actions made."""
         self.ensure_one()
+        # The actions write without Odoo's tracking, which would log one more message per ticket, each
+        # created on its own at commit: their field changes are tracked on the escalation message instead.
+        tracked = tickets._track_get_fields()
+        initial_values = {ticket.id: {fname: ticket[fname] for fname in tracked} for ticket in tickets}
+        untracked = tickets.with_context(mail_notrack=True)
         lines = defaultdict(list)
         for action in ESCALATION_ACTIONS:
-            for ticket_id, line in getattr(self, f'_escalate_{action}')(tickets).items():
+            for ticket_id, line in getattr(self, f'_escalate_{action}')(untracked).items():
                 lines[ticket_id].append(line)
+        untracked.flush_recordset()  # the fields recomputed from the changes (SLA policy...) untracked too
         title = self.env._('Escalation "%(rule)s": %(condition)s.', rule=self.name, condition=self._condition_label())
         note = self.note if self.note and not is_html_empty(self.note) else Markup()
         bodies = {
@@ -165,7 +172,7 @@ class HelpdeskLiteEscalationRule(models.Model):
                 title, note, Markup('<ul>%s</ul>') % Markup().join(Markup('<li>%s</li>') % line for line in
                                                                   lines[ticket.id]) if lines[ticket.id] else '')
             for ticket in tickets}
-        tickets._message_log_batch(bodies=bodies)
+        tickets._message_log_batch_tracked(bodies, initial_values)
 
     def _escalate_priority(self, tickets):
         if not self.raise_priority:

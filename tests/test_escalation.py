@@ -140,6 +140,31 @@ class TestEscalation(HelpdeskLiteCommon):
         for ticket in tickets:
             self.assertIn(ticket.display_name, agent_mails[0]['body'])
 
+    def test_changes_tracked_on_the_escalation_message(self):
+        # one chatter message per escalated ticket, carrying the tracked changes of the actions; the
+        # commit-time tracking adds no second message
+        self._rule(condition='customer_replies', reply_count=1, raise_priority=True, reassign='user',
+                   reassign_user_id=self.agent2.id, name='Customer waiting')
+        tickets = self._create_ticket(name='First', user_id=self.agent.id) | self._create_ticket(name='Second')
+        for ticket in tickets:
+            self._customer_reply(ticket)
+        self.env.cr.precommit.run()  # the creations' own tracking, as a commit would
+        before = {ticket.id: self._messages(ticket) for ticket in tickets}
+        self.assertEqual(self._escalate(), 2)
+        self.env.cr.precommit.run()
+        for ticket in tickets:
+            # (the new assignee's "you have been assigned" notification aside)
+            new = (self._messages(ticket) - before[ticket.id]).filtered(lambda m: m.message_type != 'user_notification')
+            self.assertEqual(len(new), 1, new.mapped('body'))
+            self.assertIn('Customer waiting', new.body)
+            changes = {value.field_id.name: (value.old_value_char, value.new_value_char)
+                       for value in new.sudo().tracking_value_ids}
+            self.assertEqual(changes['priority'], ('Medium', 'High'))
+            self.assertEqual(changes['user_id'][1], self.agent2.name)
+            if ticket.name == 'First':
+                self.assertEqual(changes['user_id'][0], self.agent.name)
+        self.assertEqual(tickets.mapped('priority'), ['2', '2'])
+
     def test_sla_status_and_filters(self):
         rule = self._rule(condition='sla_breached', priority_min='2', reassign='user', reassign_user_id=self.agent2.id)
         urgent = self._create_ticket(priority='3')
