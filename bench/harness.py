@@ -24,6 +24,7 @@ import importlib
 import io
 import pstats
 import logging
+import os
 import re
 import statistics
 import threading
@@ -383,8 +384,10 @@ def _profile_text(profiler, top):
     stats = pstats.Stats(profiler, stream=out).strip_dirs()
     for key in ('tottime', 'cumulative'):
         stats.sort_stats(key).print_stats(top)
-    # who calls Python's compiler (templates, safe_eval) and the HTML sanitizer: per-record work shows here
-    stats.print_callers(r'built-in method builtins.compile|html_sanitize|ir_qweb.py.*\(_compile\)|test_expr')
+    # who calls Python's compiler (templates, safe_eval) and the HTML sanitizer: per-record work shows
+    # here; BENCH_PROFILE_CALLERS (a regular expression) names other functions to show the callers of
+    stats.print_callers(os.environ.get('BENCH_PROFILE_CALLERS')
+                        or r'built-in method builtins.compile|html_sanitize|ir_qweb.py.*\(_compile\)|test_expr')
     return out.getvalue()
 
 

@@ -1,7 +1,7 @@
 from lxml import html
 from markupsafe import Markup
 
-from odoo import api, models
+from odoo import api, models, tools
 from odoo.tools import safe_eval
 
 BATCH_RENDERED_MODELS = ('helpdesk.lite.ticket', 'helpdesk.lite.appointment')
@@ -12,15 +12,17 @@ class MailRenderMixin(models.AbstractModel):
 
     @api.model
     def _render_template_qweb(self, template_src, model, res_ids, add_context=None, options=None):
-        """Render a QWeb mail body for many tickets (or visits) with ONE compilation.
+        """Render a QWeb mail body of tickets (or visits) with a compilation cached across calls.
 
-        Odoo's loop parses and compiles the template source again for every record (an lxml element
-        is never cached by ir.qweb): for a stage change of hundreds of tickets, compiling is most of
-        the status mail's cost. Here the source is compiled once and the compiled function runs per
-        ticket with exactly the values Odoo's loop gives it (``ir.qweb._render`` step by step). Any
-        error falls back to Odoo's loop, which raises its usual messages.
+        Odoo's loop parses and compiles the template source again for every record and every call (an
+        lxml element is never cached by ir.qweb): for a stage change of hundreds of tickets, compiling
+        is most of the status mail's cost, and every acknowledgement of an incoming email compiles it
+        again. Here the compiled source is cached like ir.qweb caches its views (by source, the options
+        and ir.qweb's own cache keys, dropped with the templates cache) and runs per ticket with exactly
+        the values Odoo's loop gives it (``ir.qweb._render`` step by step). Any error falls back to
+        Odoo's loop, which raises its usual messages.
         """
-        if (model not in BATCH_RENDERED_MODELS or len(res_ids) < 2 or not template_src
+        if (model not in BATCH_RENDERED_MODELS or not res_ids or not template_src
                 or not self._has_unsafe_expression_template_qweb(template_src, model)):
             return super()._render_template_qweb(template_src, model, res_ids, add_context=add_context,
                                                  options=options)
@@ -33,8 +35,7 @@ class MailRenderMixin(models.AbstractModel):
         qweb = self.env['ir.qweb'].with_context(**options)
         results = {}
         try:
-            functions, def_name = qweb._prepare_environment({})._compile(
-                html.fragment_fromstring(template_src, create_parent='div'))
+            functions, def_name = self._compile_template_qweb(template_src, frozenset(options.items()))
             for record in self.env[model].browse(res_ids):
                 values = dict(variables, object=record)
                 rendering_qweb = qweb._prepare_environment(values)
@@ -45,3 +46,10 @@ class MailRenderMixin(models.AbstractModel):
             return super()._render_template_qweb(template_src, model, res_ids, add_context=add_context,
                                                  options=options)
         return results
+
+    @api.model
+    @tools.ormcache('template_src', 'options', 'tuple(self.env.context.get(key) for key in '
+                    'self.env["ir.qweb"]._get_template_cache_keys())', cache='templates')
+    def _compile_template_qweb(self, template_src, options):
+        qweb = self.env['ir.qweb'].with_context(**dict(options))
+        return qweb._prepare_environment({})._compile(html.fragment_fromstring(template_src, create_parent='div'))

@@ -4,6 +4,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.base.models.ir_qweb import IrQWeb
+from odoo.addons.mail.models.mail_render_mixin import MailRenderMixin as OdooMailRenderMixin
 
 from .common import HelpdeskLiteCommon
 
@@ -49,11 +50,28 @@ class TestMailBatchRender(HelpdeskLiteCommon):
         template = self.env.ref('helpdesk_lite.mail_template_ticket_status')
         Render = self.env['mail.render.mixin']
         batched = Render._render_template_qweb(template.body_html, tickets._name, tickets.ids)
-        one_by_one = {}
-        for ticket in tickets:
-            one_by_one.update(Render._render_template_qweb(template.body_html, tickets._name, ticket.ids))
-        self.assertEqual(batched, one_by_one)
+        odoo_loop = OdooMailRenderMixin._render_template_qweb(Render, template.body_html, tickets._name, tickets.ids)
+        self.assertEqual(batched, odoo_loop)
         self.assertEqual(len(set(batched.values())), 3)
+
+    def test_successive_acknowledgements_compile_once(self):
+        # each incoming email is its own call: the compiled body is reused, and a changed body is used
+        self._create_ticket(partner_id=self.customer.id, channel='email')  # compiles (or finds) the body
+        calls, patcher = self._count_compiles()
+        with self.mock_mail_gateway(), patcher:
+            tickets = [self._create_ticket(name=f'Email {i}', partner_id=self.customer.id, channel='email')
+                       for i in range(3)]
+        self.assertEqual(calls, [], 'the acknowledgement body is not compiled again')
+        for ticket in tickets:
+            mail = self._new_mails.filtered(lambda m, t=ticket: m.res_id == t.id)
+            self.assertEqual(len(mail), 1)
+            self.assertIn(ticket.number, mail.body_html)
+        template = self.env.ref('helpdesk_lite.mail_template_ticket_received')
+        template.body_html = '<p>Edited acknowledgement for <t t-out="object.number"/></p>'
+        with self.mock_mail_gateway(), patcher:
+            ticket = self._create_ticket(name='After the edit', partner_id=self.customer.id, channel='email')
+        self.assertEqual(len(calls), 1, 'the edited body is compiled')
+        self.assertIn(f'Edited acknowledgement for {ticket.number}', self._new_mails.body_html)
 
     def test_broken_template_reports_odoo_error(self):
         tickets = self.Ticket.create([{'name': f'Broken {i}', 'team_id': self.team.id} for i in range(2)])
