@@ -8,7 +8,8 @@
 #
 # Target run: --workers (2) prefork workers, --users (20) customers with 1 s think time, --forms (5)
 # submissions per second, 2 agents, for --duration (60) seconds. Comparison: the same mix with no think
-# time (the server is saturated) for --compare-duration (30) seconds with 2 workers, then with 1.
+# time (the server is saturated) for --compare-duration (30) seconds with 2 workers, then with 1; there,
+# requests refused by the overloaded server are counted, not fatal (lost acknowledged work still is).
 # Everything runs on 127.0.0.1; the server (own port, HTTP_PORT + 2000 unless LOAD_PORT) is stopped
 # at the end. Results: bench/out/load-*.json, the summary at the end, load average included.
 # Database: helpdesk_lite_load (addon without demo data; created once, reused; --fresh recreates it).
@@ -95,9 +96,9 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 run_load "$WORKERS_TARGET" target --users "$USERS" --forms "$FORMS" --duration "$DURATION" --think 1 > /dev/null \
     || status=1
 if [ "$COMPARE" = 1 ]; then
-    run_load 2 saturated-2w --users "$USERS" --forms "$FORMS" --duration "$COMPARE_DURATION" --think 0 > /dev/null \
+    run_load 2 saturated-2w --users "$USERS" --forms "$FORMS" --duration "$COMPARE_DURATION" --think 0 --saturating > /dev/null \
         || status=1
-    run_load 1 saturated-1w --users "$USERS" --forms "$FORMS" --duration "$COMPARE_DURATION" --think 0 > /dev/null \
+    run_load 1 saturated-1w --users "$USERS" --forms "$FORMS" --duration "$COMPARE_DURATION" --think 0 --saturating > /dev/null \
         || status=1
 fi
 "$VENV/bin/python" - "$OUT" "$LOAD_BEFORE" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)" <<'PYEOF'
