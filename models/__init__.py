@@ -59,6 +59,7 @@ from . import helpdesk_lite_assignment_rule
 from . import helpdesk_lite_ticket_assign
 from . import helpdesk_lite_escalation_rule
 from . import helpdesk_lite_ticket_escalation
+from . import helpdesk_lite_ticket_tracking
 from . import mail_canned_response
 from . import helpdesk_lite_ticket_canned
 from . import helpdesk_lite_macro

@@ -25,24 +25,6 @@ class HelpdeskLiteTicket(models.Model):
             for ticket in self:
                 ticket.sudo().customer_reply_count += 1
 
-    def _message_log_batch_tracked(self, bodies, initial_values):
-        """``_message_log_batch`` with tracking: one log message per ticket carrying its body and the
-        changes of the fields in ``initial_values`` ({ticket id: {field name: value before}}).
-
-        Odoo's own batch log refuses tracking values for more than one record, and its tracking creates
-        each message on its own; here the messages and their tracking values are two batch creates.
-        """
-        messages = self._message_log_batch(bodies=bodies)
-        fnames = {fname for values in initial_values.values() for fname in values}
-        tracked_fields = self.fields_get(fnames, attributes=('string', 'type', 'selection', 'currency_field'))
-        message_of = {message.res_id: message.id for message in messages}
-        tracking_values = []
-        for ticket in self:
-            _changes, commands = ticket._mail_track(tracked_fields, initial_values[ticket.id])
-            tracking_values += [dict(values, mail_message_id=message_of[ticket.id]) for _0, _0, values in commands]
-        self.env['mail.tracking.value'].sudo().create(tracking_values)
-        return messages
-
     _escalation_batch_size = 500
 
     @api.model
