@@ -51,7 +51,7 @@ class HelpdeskLiteTicket(models.Model):
         created only if the team asks for it.
 
         The ticket is created here rather than by ``mail.thread.message_new``, which describes every
-        field of the model (``fields_get()``, several milliseconds per email) only to learn that the
+        field of the model (``fields_get()``, about a millisecond per email) only to learn that the
         title field exists; what it and ``mail.thread.cc`` set (title, sender's address, Cc) is set here.
         """
         values = dict(custom_values or {})
