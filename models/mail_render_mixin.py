@@ -17,13 +17,15 @@ class MailRenderMixin(models.AbstractModel):
         Odoo's loop parses and compiles the template source again for every record and every call (an
         lxml element is never cached by ir.qweb): for a stage change of hundreds of tickets, compiling
         is most of the status mail's cost, and every acknowledgement of an incoming email compiles it
-        again. Here the compiled source is cached like ir.qweb caches its views (by source, the options
-        and ir.qweb's own cache keys, dropped with the templates cache) and runs per ticket with exactly
-        the values Odoo's loop gives it (``ir.qweb._render`` step by step). Any error falls back to
-        Odoo's loop, which raises its usual messages.
+        again, twice (Odoo first generates the code only to learn whether the body has more than plain
+        field paths). Here that answer and the compiled source are cached like ir.qweb caches its views
+        (by source, the options and ir.qweb's own cache keys, dropped with the templates cache), and the
+        compiled function runs per ticket with exactly the values Odoo's loop gives it
+        (``ir.qweb._render`` step by step). Any error falls back to Odoo's loop, which raises its usual
+        messages.
         """
         if (model not in BATCH_RENDERED_MODELS or not res_ids or not template_src
-                or not self._has_unsafe_expression_template_qweb(template_src, model)):
+                or not self._has_unsafe_expression_template_qweb_cached(template_src, model)):
             return super()._render_template_qweb(template_src, model, res_ids, add_context=add_context,
                                                  options=options)
         variables = self._render_eval_context()
@@ -53,3 +55,9 @@ class MailRenderMixin(models.AbstractModel):
     def _compile_template_qweb(self, template_src, options):
         qweb = self.env['ir.qweb'].with_context(**dict(options))
         return qweb._prepare_environment({})._compile(html.fragment_fromstring(template_src, create_parent='div'))
+
+    @api.model
+    @tools.ormcache('template_src', 'model', cache='templates')
+    def _has_unsafe_expression_template_qweb_cached(self, template_src, model):
+        # a function of the source and the model's fields only; errors are raised, never cached
+        return self._has_unsafe_expression_template_qweb(template_src, model)

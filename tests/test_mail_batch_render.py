@@ -58,10 +58,17 @@ class TestMailBatchRender(HelpdeskLiteCommon):
         # each incoming email is its own call: the compiled body is reused, and a changed body is used
         self._create_ticket(partner_id=self.customer.id, channel='email')  # compiles (or finds) the body
         calls, patcher = self._count_compiles()
-        with self.mock_mail_gateway(), patcher:
+        generated = []
+        original_generate = IrQWeb._generate_code
+
+        def counting_generate(qweb, template):
+            generated.append(template)
+            return original_generate(qweb, template)
+        with self.mock_mail_gateway(), patcher, patch.object(IrQWeb, '_generate_code', counting_generate):
             tickets = [self._create_ticket(name=f'Email {i}', partner_id=self.customer.id, channel='email')
                        for i in range(3)]
         self.assertEqual(calls, [], 'the acknowledgement body is not compiled again')
+        self.assertEqual(generated, [], 'nor its code generated to check its expressions')
         for ticket in tickets:
             mail = self._new_mails.filtered(lambda m, t=ticket: m.res_id == t.id)
             self.assertEqual(len(mail), 1)
