@@ -34,23 +34,27 @@ def prepare(env, size):
         for i in range(AGENTS)])
     team.member_ids = agents
     stage = Ticket._first_stage_of(('open',), team.id)
+    # the SLA policy the ORM gives such a ticket, so that raising the priority changes what it would change
+    policy = Ticket.new({'team_id': team.id, 'company_id': company.id, 'priority': '1'}).sla_policy_id
     env.flush_all()
     now = Ticket._sla_now()
     every = max(int(round(1 / MATCH_SHARE)), 1)
     env.cr.execute(SQL("""
         INSERT INTO helpdesk_lite_ticket (
-            name, number, company_id, team_id, user_id, stage_id, lifecycle, is_closed, priority, channel, active,
+            name, number, company_id, team_id, user_id, stage_id, sla_policy_id, lifecycle, is_closed, priority,
+            channel, active,
             last_reply_by, last_customer_message_date, customer_reply_count, create_date, write_date,
             create_uid, write_uid)
         SELECT 'Escalation bench ticket ' || i, 'BENCH-ESC-' || i, %(company)s, %(team)s,
-               (%(agents)s::int[])[1 + mod(i, %(agent_count)s)], %(stage)s, 'open', false, '1', 'backend', true,
+               (%(agents)s::int[])[1 + mod(i, %(agent_count)s)], %(stage)s, %(policy)s, 'open', false, '1',
+               'backend', true,
                CASE WHEN mod(i, %(every)s) = 0 THEN 'customer' ELSE 'agent' END,
                %(now)s - interval '30 minutes',
                CASE WHEN mod(i, %(every)s) = 0 THEN 2 ELSE 0 END,
                %(now)s - interval '1 day', %(now)s - interval '1 day', %(uid)s, %(uid)s
           FROM generate_series(1, %(size)s) AS i
     """, size=size, every=every, now=now, company=company.id, team=team.id, agents=agents.ids,
-        agent_count=len(agents), stage=stage.id, uid=env.uid))
+        agent_count=len(agents), stage=stage.id, policy=policy.id or None, uid=env.uid))
     env.cr.execute("ANALYZE helpdesk_lite_ticket")
     Rule = env['helpdesk.lite.escalation.rule']
     Rule.search([]).active = False
