@@ -5,6 +5,7 @@ from . import helpdesk_lite_team
 from . import helpdesk_lite_ticket
 from . import helpdesk_lite_ticket_sla
 from . import helpdesk_lite_ticket_mail
+from . import helpdesk_lite_ticket_ack
 from . import helpdesk_lite_ticket_help
 from . import helpdesk_lite_ticket_work_hours
 from . import helpdesk_lite_ticket_portal

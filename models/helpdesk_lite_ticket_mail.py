@@ -31,7 +31,7 @@ class HelpdeskLiteTicket(models.Model):
         tickets = super().create(vals_list)
         # No acknowledgement for data files and imports (install_mode), nor when asked not to.
         if not self.env.context.get('helpdesk_lite_no_acknowledgement') and not self.env.context.get('install_mode'):
-            tickets.filtered(lambda t: t.channel in ACKNOWLEDGED_CHANNELS)._send_acknowledgement()
+            tickets.filtered(lambda t: t.channel in ACKNOWLEDGED_CHANNELS)._queue_acknowledgement()
         return tickets
 
     def _message_post_after_hook(self, message, msg_vals):
@@ -301,45 +301,61 @@ class HelpdeskLiteTicket(models.Model):
     # ------------------------------------------------------------------------
     # Email channel: acknowledgement and outbound
     # ------------------------------------------------------------------------
-    def _send_acknowledgement(self):
+    def _send_acknowledgement(self, references=None):
         """Queue the "we received your request" mail (ticket number and a portal link with access token)
-        to each requester, contact or bare email. Queued, never sent inline: creating the ticket must not
-        wait for SMTP nor fail because of it."""
+        to each requester, contact or bare email, for many tickets in one batch; called by the
+        acknowledgement cron. ``references``: {ticket id: Message-Id of the email that opened it}.
+        Queued as mail.mail, never sent inline; a broken template loses no ticket (each is then tried
+        alone and logged)."""
         template = self.env['mail.template'].browse(
             self.env['ir.model.data']._xmlid_to_res_id('helpdesk_lite.mail_template_ticket_received'))
         if not template or not template.active:  # archive the template to stop acknowledgements
             return False
+        references = references or {}
         tickets = self.sudo().filtered(lambda t: t.partner_id.email or t.partner_email)
-        references = self.env.context.get('helpdesk_lite_ack_references')
-        if not references:  # from the gateway, the sender was already checked (_mail_detect_automatic)
-            internal = self._mail_internal_emails(tickets.mapped(lambda t: t.partner_id.email or t.partner_email))
-            tickets = tickets.filtered(
-                lambda t: tools.email_normalize(t.partner_id.email or t.partner_email) not in internal | {False, None})
+        # tickets from the gateway (with a Message-Id) had their sender checked (_mail_detect_automatic)
+        unchecked = tickets.filtered(lambda t: not references.get(t.id))
+        internal = self._mail_internal_emails(unchecked.mapped(lambda t: t.partner_id.email or t.partner_email))
+        tickets -= unchecked.filtered(
+            lambda t: tools.email_normalize(t.partner_id.email or t.partner_email) in internal | {False, None})
         if not tickets:
             return False
-        # RFC 3834: tell auto-responders (out of office, ...) not to answer, which would loop.
-        headers = {
-            'Auto-Submitted': 'auto-replied' if references else 'auto-generated',
-            'X-Auto-Response-Suppress': 'OOF, DR, RN, NRN, AutoReply',
-        }
-        email_values = {}
-        if references:
-            headers['In-Reply-To'] = references
-            email_values['references'] = references
-        email_values['headers'] = repr(headers)
         # the template gives an empty Reply-To, which mail.mail would not compute: replies go to the alias
         reply_to = tickets._notify_get_reply_to(default=False)
+        try:
+            with self.env.cr.savepoint():
+                mails = template.sudo().send_mail_batch(tickets.ids)
+                tickets._acknowledgement_set_headers(mails, references, reply_to)
+            return True
+        except Exception:  # noqa: BLE001 - the batch failed: each ticket alone, so one bad ticket loses no other
+            pass
         sent = False
         for ticket in tickets:
             try:
                 with self.env.cr.savepoint():
-                    template.sudo().send_mail_batch(
-                        ticket.ids, email_values=dict(email_values, reply_to=reply_to.get(ticket.id)))
+                    ticket._acknowledgement_set_headers(
+                        template.sudo().send_mail_batch(ticket.ids), references, reply_to)
                     sent = True
             except Exception:  # noqa: BLE001 - the ticket exists; a broken template must not lose it
                 _logger.warning('Helpdesk Lite: acknowledgement of %s could not be queued', ticket.number,
                                 exc_info=True)
         return sent
+
+    def _acknowledgement_set_headers(self, mails, references, reply_to):
+        """Per ticket: Reply-To, threading under the customer's email, and RFC 3834's headers telling
+        auto-responders (out of office, ...) not to answer, which would loop."""
+        for mail in mails:
+            refs = references.get(mail.res_id)
+            headers = {
+                'Auto-Submitted': 'auto-replied' if refs else 'auto-generated',
+                'X-Auto-Response-Suppress': 'OOF, DR, RN, NRN, AutoReply',
+            }
+            values = {'reply_to': reply_to.get(mail.res_id) or mail.reply_to}
+            if refs:
+                headers['In-Reply-To'] = refs
+                values['references'] = refs
+            values['headers'] = repr(headers)
+            mail.write(values)
 
     def _notify_get_reply_to(self, default=None):
         # Replies go to the team's alias, like project tasks use their project's.

@@ -20,6 +20,7 @@ from . import test_bench_smoke
 from . import test_mail_batch_render
 from . import test_ticket_batch_create
 from . import test_tracking_batch
+from . import test_acknowledgement_queue
 from . import test_hardening
 from . import test_business_clock
 from . import test_customer_facing

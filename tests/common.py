@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from odoo.tests import new_test_user
 from odoo.addons.mail.tests.common import MailCommon
 
@@ -8,6 +10,18 @@ class HelpdeskLiteCommon(MailCommon):
     Built on MailCommon so mail is exercised through Odoo's own mail mocks (mock_mail_gateway,
     assertSentEmail, ...) rather than skipped.
     """
+
+    @contextmanager
+    def mock_mail_gateway(self, *args, **kwargs):
+        """Odoo's mail mock, ended by what the acknowledgement cron, woken at commit, does."""
+        with super().mock_mail_gateway(*args, **kwargs):
+            yield
+            self.env['helpdesk.lite.ticket']._cron_send_acknowledgements()
+
+    def flush_tracking(self):
+        """What a commit does (flush, precommit hooks), then the acknowledgement cron it wakes."""
+        super().flush_tracking()
+        self.env['helpdesk.lite.ticket']._cron_send_acknowledgements()
 
     @classmethod
     def setUpClass(cls):

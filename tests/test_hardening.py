@@ -392,6 +392,7 @@ class TestHardeningRequester(HelpdeskLitePortalCase):
         self.assertNotIn('change my bank account', self.url_open('/my/helpdesk').text)
         self.assertEqual(self.url_open(f'/my/helpdesk/{ticket.id}').status_code, 404)
         # the acknowledgement goes to the address's owner, with the confirmation link
+        self.Ticket._cron_send_acknowledgements()
         ack = self.env['mail.mail'].search([('model', '=', ticket._name), ('res_id', '=', ticket.id),
                                             ('body_html', 'ilike', 'received your request')])
         self.assertIn(self.customer.email, ack.email_to or '')

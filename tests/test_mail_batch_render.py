@@ -55,8 +55,13 @@ class TestMailBatchRender(HelpdeskLiteCommon):
         self.assertEqual(len(set(batched.values())), 3)
 
     def test_successive_acknowledgements_compile_once(self):
-        # each incoming email is its own call: the compiled body is reused, and a changed body is used
-        self._create_ticket(partner_id=self.customer.id, channel='email')  # compiles (or finds) the body
+        # each incoming email is its own transaction and cron run: the compiled body is reused, and a
+        # changed body is used
+        def acknowledged_ticket(name):
+            ticket = self._create_ticket(name=name, partner_id=self.customer.id, channel='email')
+            self.Ticket._cron_send_acknowledgements()
+            return ticket
+        acknowledged_ticket('First email')  # compiles (or finds) the body
         calls, patcher = self._count_compiles()
         generated = []
         original_generate = IrQWeb._generate_code
@@ -64,9 +69,9 @@ class TestMailBatchRender(HelpdeskLiteCommon):
         def counting_generate(qweb, template):
             generated.append(template)
             return original_generate(qweb, template)
-        with self.mock_mail_gateway(), patcher, patch.object(IrQWeb, '_generate_code', counting_generate):
-            tickets = [self._create_ticket(name=f'Email {i}', partner_id=self.customer.id, channel='email')
-                       for i in range(3)]
+        with self.mock_mail_gateway():
+            with patcher, patch.object(IrQWeb, '_generate_code', counting_generate):
+                tickets = [acknowledged_ticket(f'Email {i}') for i in range(3)]
         self.assertEqual(calls, [], 'the acknowledgement body is not compiled again')
         self.assertEqual(generated, [], 'nor its code generated to check its expressions')
         for ticket in tickets:
@@ -75,8 +80,9 @@ class TestMailBatchRender(HelpdeskLiteCommon):
             self.assertIn(ticket.number, mail.body_html)
         template = self.env.ref('helpdesk_lite.mail_template_ticket_received')
         template.body_html = '<p>Edited acknowledgement for <t t-out="object.number"/></p>'
-        with self.mock_mail_gateway(), patcher:
-            ticket = self._create_ticket(name='After the edit', partner_id=self.customer.id, channel='email')
+        with self.mock_mail_gateway():
+            with patcher:
+                ticket = acknowledged_ticket('After the edit')
         self.assertEqual(len(calls), 1, 'the edited body is compiled')
         self.assertIn(f'Edited acknowledgement for {ticket.number}', self._new_mails.body_html)
 

@@ -60,11 +60,13 @@ class HelpdeskLiteMailCommon(HelpdeskLiteCommon):
     @mute_logger(*GATEWAY_LOGGERS)
     def _process(self, subject='Printer on fire', email_from=None, to=None, cc='', msg_id=None, extra='',
                  body='The printer is on fire.'):
-        """Run a raw email through the real gateway; return the ticket it created or updated."""
+        """Run a raw email through the real gateway, then the acknowledgement cron its commit wakes;
+        return the ticket it created or updated."""
         raw = self.format(
             MAIL_TEMPLATE, to=to or self.alias_email, subject=subject, cc=cc, extra=extra,
             email_from=email_from or self.customer.email_formatted, msg_id=msg_id or self._msg_id(), body=body)
         thread_id = self.env['mail.thread'].sudo().message_process(None, raw)
+        self.Ticket._cron_send_acknowledgements()
         return self.Ticket.browse(thread_id or [])
 
     def _reply_headers(self, message_id, in_reply_to=True):
@@ -402,6 +404,7 @@ class TestMailGatewayMimeShapes(HelpdeskLiteMailCommon):
             with self.subTest(filename=filename), self.mock_mail_gateway(), mute_logger(*GATEWAY_LOGGERS):
                 raw = self._fixture(filename, huge_base64=huge)
                 thread_id = self.env['mail.thread'].sudo().message_process(None, raw)
+                self.Ticket._cron_send_acknowledgements()
                 ticket = self.Ticket.browse(thread_id)
                 self.assertEqual(len(ticket), 1, 'one ticket, nothing raised')
                 self.assertTrue(ticket.name.startswith(title), ticket.name)
@@ -598,6 +601,7 @@ class TestMailAcknowledgementAndOutbound(HelpdeskLiteMailCommon):
         with self.mock_mail_gateway(), patch.object(MailTemplate, 'send_mail_batch', _boom):
             ticket = self._process(subject='Template broken')
         self.assertTrue(ticket)
+        self.assertFalse(self.env['helpdesk.lite.ticket.ack'].sudo().search([]), 'no acknowledgement retried forever')
         self.assertEqual(ticket.message_ids.filtered(lambda m: m.message_type == 'email').author_id, self.customer)
 
     def test_public_reply_goes_out_with_number_and_threading(self):

@@ -171,8 +171,8 @@ class TestPublicSubmit(HelpdeskLitePortalCase):
         self.assertRecordValues(ticket, [{'partner_id': self.customer.id, 'channel': 'web'}])
 
     def test_public_submit_queues_token_mail(self):
-        """The acknowledgement with the token link is sent by the email channel's ``_send_acknowledgement``
-        (called by ticket create for email/portal/web tickets). Expected to fail until that branch is merged."""
+        """The acknowledgement with the token link is queued by ticket create for email/portal/web tickets
+        and made by the acknowledgement cron (run at the end of ``mock_mail_gateway``)."""
         self._login(None)
         with self.mock_mail_gateway():
             self._thanks(self._submit(partner_email='ack@example.com', name='Ack me'))

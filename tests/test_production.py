@@ -236,6 +236,34 @@ class TestCronConcurrency(TransactionCase):
                          'every ticket handled exactly once: none lost, none twice')
         self.assertEqual(check_env[TICKET].browse(first + late).mapped('sla_status'), ['breached'] * 3)
 
+    def test_two_acknowledgement_runs_make_each_mail_once(self):
+        setup = self._real_env()
+        partner = setup['res.partner'].create({'name': 'Queue Customer', 'email': 'queue.customer@example.com'})
+        tickets = setup[TICKET].with_context(mail_create_nolog=True).create(
+            [{'name': f'Ack race {n}', 'channel': 'portal', 'partner_id': partner.id} for n in range(3)])
+        setup.cr.commit()
+
+        def cleanup():
+            env = self._real_env()
+            env['mail.mail'].search([('model', '=', TICKET), ('res_id', 'in', tickets.ids)]).unlink()
+            env[TICKET].browse(tickets.ids).exists().unlink()
+            partner.with_env(env).unlink()
+            env.cr.commit()
+        self.addCleanup(cleanup)
+        env_a, env_b = self._real_env(), self._real_env()
+        done_a = env_a[TICKET]._cron_send_acknowledgements()   # A holds the queue rows it took
+        started = time.monotonic()
+        done_b = env_b[TICKET]._cron_send_acknowledgements()   # B skips them instead of waiting
+        self.assertLess(time.monotonic() - started, 5)
+        env_a.cr.commit()
+        env_b.cr.commit()
+        self.assertGreaterEqual(done_a, 3)  # (and any other committed queue rows)
+        self.assertEqual(done_b, 0)
+        check = self._real_env()
+        acks = check['mail.mail'].search([('model', '=', TICKET), ('res_id', 'in', tickets.ids)])
+        self.assertEqual(sorted(acks.mapped('res_id')), sorted(tickets.ids), 'one mail per ticket, none twice')
+        self.assertFalse(check['helpdesk.lite.ticket.ack'].search([('ticket_id', 'in', tickets.ids)]))
+
     def test_concurrent_checks_on_locked_rows_skip_them(self):
         ids = self._committed_due_tickets(self._real_env(), 3)
         env_a, env_b = self._real_env(), self._real_env()
