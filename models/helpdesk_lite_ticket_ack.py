@@ -8,8 +8,8 @@ from odoo import api, fields, models, tools
 class HelpdeskLiteTicketAck(models.Model):
     """One row per new ticket waiting for its acknowledgement.
 
-    Rendering the template and creating the mail cost about 12 ms and 9 queries per ticket, a third of an
-    incoming email's processing, and each email is its own transaction. Each creation queues a row and
+    Rendering the template and creating the mail cost about 12 ms and 9 queries per ticket, a quarter of a
+    new ticket's email processing, and each email is its own transaction. Each creation queues a row and
     wakes the cron (``ir.cron._trigger``); the cron renders many tickets' mails in one batch. The mail
     queue itself was already asynchronous: the acknowledgement leaves with the next mail-queue run.
     """
