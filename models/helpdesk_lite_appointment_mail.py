@@ -2,15 +2,14 @@
 the outgoing webhook response, and the cleanup and statistics crons."""
 import base64
 import logging
-import threading
 from datetime import timedelta
-
 
 from odoo import Command, api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools import ics
+from ..tools.cron import commits_batches
 from .helpdesk_lite_appointment import BOOKED_STATES, PLANNED_STATES
 
 _logger = logging.getLogger(__name__)
@@ -129,8 +128,7 @@ class HelpdeskLiteAppointment(models.Model):
         horizon = now + timedelta(hours=self._reminder_hours())
         batch_size = batch_size or self._reminder_batch_size
         template = self.env.ref('helpdesk_lite.mail_template_appointment_reminder')
-        testing = getattr(threading.current_thread(), 'testing', False)
-        auto_commit = bool(self.env.context.get('cron_id')) and not testing
+        auto_commit = commits_batches(self.env)
         sent = 0
         while batch := appointments._reminder_lock_batch(now, horizon, batch_size):
             mails = template.with_context(helpdesk_lite_ics_attached_later=True).send_mail_batch(batch.ids)

@@ -1,8 +1,9 @@
 """The acknowledgement queue: the "we received your request" mail is made by a cron, in batches, instead of
 inside the customer's own request (an email through the gateway, the portal or the public form)."""
-import threading
 
 from odoo import api, fields, models, tools
+
+from ..tools.cron import commits_batches
 
 
 class HelpdeskLiteTicketAck(models.Model):
@@ -46,8 +47,7 @@ class HelpdeskLiteTicket(models.Model):
         batch, so a mail is made once; in a real cron run each batch is committed.
         """
         batch_size = batch_size or self._acknowledgement_batch_size
-        testing = getattr(threading.current_thread(), 'testing', False)
-        auto_commit = bool(self.env.context.get('cron_id')) and not testing
+        auto_commit = commits_batches(self.env)
         done = 0
         while True:
             rows = self.env.execute_query(tools.SQL(

@@ -1,8 +1,8 @@
-import threading
-
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models, tools
+
+from ..tools.cron import commits_batches
 
 
 def _x2many_ids(commands):
@@ -207,8 +207,7 @@ class HelpdeskLiteTicket(models.Model):
         candidate_ids = tickets.search([
             ('user_id', '=', False), ('is_closed', '=', False),
             ('team_id.assign_method', 'in', ('least_busy', 'round_robin'))], order='id').ids
-        testing = getattr(threading.current_thread(), 'testing', False)
-        auto_commit = bool(self.env.context.get('cron_id')) and not testing
+        auto_commit = commits_batches(self.env)
         done = 0
         for batch_ids in tools.split_every(batch_size, candidate_ids, list):
             rows = self.env.execute_query(tools.SQL(

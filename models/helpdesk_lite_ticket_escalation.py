@@ -1,6 +1,6 @@
-import threading
-
 from odoo import api, fields, models, tools
+
+from ..tools.cron import commits_batches
 
 
 class HelpdeskLiteTicket(models.Model):
@@ -42,8 +42,7 @@ class HelpdeskLiteTicket(models.Model):
         tickets = self.sudo()
         now = self._sla_now()
         cron = self.env['ir.cron']
-        testing = getattr(threading.current_thread(), 'testing', False)
-        auto_commit = bool(self.env.context.get('cron_id')) and not testing
+        auto_commit = commits_batches(self.env)
         fired = 0
         for rule in self.env['helpdesk.lite.escalation.rule'].sudo().search([]):
             matching = set(tickets._search(rule._ticket_domain(now)))

@@ -350,7 +350,7 @@ class HelpdeskLiteTicket(models.Model):
                 'Auto-Submitted': 'auto-replied' if refs else 'auto-generated',
                 'X-Auto-Response-Suppress': 'OOF, DR, RN, NRN, AutoReply',
             }
-            values = {'reply_to': reply_to.get(mail.res_id) or mail.reply_to}
+            values = {'reply_to': reply_to[mail.res_id]} if reply_to.get(mail.res_id) else {}
             if refs:
                 headers['In-Reply-To'] = refs
                 values['references'] = refs

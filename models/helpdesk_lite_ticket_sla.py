@@ -2,7 +2,6 @@
 pause while waiting on the customer, the status, and the scheduled check that records breaches and
 escalates. Policies (matching, targets) are in helpdesk_lite_sla_policy.py; the business-time arithmetic
 in tools/business_clock.py."""
-import threading
 from collections import defaultdict
 
 import psycopg2.errors
@@ -13,6 +12,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.osv import expression
 
+from ..tools.cron import commits_batches
 from ..tools.duration import format_hours
 
 SLA_STATUS_SELECTION = [
@@ -318,9 +318,7 @@ class HelpdeskLiteTicket(models.Model):
         batch_size = batch_size or self._sla_cron_batch_size
         candidate_ids = tickets._sla_cron_candidates(now)
         cron = self.env['ir.cron']
-        # commit finished batches only in a real cron worker, never in tests or in a caller's transaction
-        testing = getattr(threading.current_thread(), 'testing', False)
-        auto_commit = bool(self.env.context.get('cron_id')) and not testing
+        auto_commit = commits_batches(self.env)
         done = 0
         for batch_ids in tools.split_every(batch_size, candidate_ids, list):
             batch = tickets._sla_lock_batch(batch_ids, now)
