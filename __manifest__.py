@@ -71,6 +71,9 @@
             'helpdesk_lite/static/src/js/discuss/hd_ticket_command.js',
             'helpdesk_lite/static/src/js/canned_response_slash.js',
             'helpdesk_lite/static/src/js/message_body_images.js',
+            'helpdesk_lite/static/src/views/sla_countdown_field.js',
+            'helpdesk_lite/static/src/views/sla_countdown_field.xml',
+            'helpdesk_lite/static/src/views/ticket_age_field.js',
         ],
         # the portal conversation: its code, and a shadow root styled by its own bundle only
         'portal.assets_chatter': [

@@ -29,6 +29,7 @@ from . import helpdesk_lite_ticket_wording
 from . import helpdesk_lite_ticket_resolution
 from . import helpdesk_lite_ticket_contact
 from . import helpdesk_lite_ticket_countdown
+from . import helpdesk_lite_ticket_activity
 from . import helpdesk_lite_ticket_bulk
 from . import helpdesk_lite_ticket_post_guard
 from . import helpdesk_lite_ticket_rating

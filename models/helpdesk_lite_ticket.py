@@ -74,7 +74,9 @@ class HelpdeskLiteTicket(models.Model):
     commercial_partner_id = fields.Many2one(
         related='partner_id.commercial_partner_id', store=True, index=True, string='Customer Company')
     partner_name = fields.Char(
-        string='Requester Name', compute='_compute_requester', store=True, readonly=False, precompute=True)
+        string='Requester Name', compute='_compute_partner_name', store=True, readonly=False, precompute=True,
+        help="The customer's name, kept up to date with the contact; typed for a requester without a contact. "
+             "Lists and cards show it: no contact name to compute per row.")
     partner_email = fields.Char(
         string='Requester Email', compute='_compute_requester', store=True, readonly=False, precompute=True,
         index=True)
@@ -137,11 +139,16 @@ class HelpdeskLiteTicket(models.Model):
             elif not ticket.company_id:
                 ticket.company_id = self.env.company
 
-    @api.depends('partner_id')
-    def _compute_requester(self):
-        # A set partner is the source of truth; without one the typed values stay as they are.
+    @api.depends('partner_id.name')
+    def _compute_partner_name(self):
+        # A set partner is the source of truth; without one the typed name stays as it is.
         for ticket in self.filtered('partner_id'):
             ticket.partner_name = ticket.partner_id.name
+
+    @api.depends('partner_id')
+    def _compute_requester(self):
+        # The contact's address and phone when the contact is set or changed (not when it edits its own).
+        for ticket in self.filtered('partner_id'):
             ticket.partner_email = ticket.partner_id.email
             ticket.partner_phone = ticket.partner_id.phone or ticket.partner_id.mobile
 

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo.tests import HttpCase, tagged
 
 
@@ -18,3 +20,20 @@ class TestBackendTour(HttpCase):
             'name': 'A long title that takes the whole width of a kanban card and then some more words',
             'team_id': self.env.ref('helpdesk_lite.team_support').id})
         self.start_tour('/odoo/helpdesk-lite', 'helpdesk_lite_screens_tour', login='admin')
+
+    def test_sla_countdown_tour(self):
+        """The countdowns the browser computes from the stored deadlines: list, kanban card and form."""
+        # without a policy the manual deadline is the only target: known texts in the browser
+        self.env['helpdesk.lite.sla.policy'].search([]).active = False
+        now = self.env.cr.now().replace(microsecond=0)
+        team = self.env.ref('helpdesk_lite.team_support')
+        due, late = self.env['helpdesk.lite.ticket'].create([
+            {'name': 'Countdown: due later', 'team_id': team.id, 'priority': '3',
+             'sla_deadline': now + timedelta(hours=5)},
+            {'name': 'Countdown: already late', 'team_id': team.id, 'priority': '3',
+             'sla_deadline': now - timedelta(hours=1, minutes=30)},
+        ])
+        self.assertEqual(due.sla_resolve_deadline, now + timedelta(hours=5))
+        self.assertEqual(late.sla_next_deadline, now - timedelta(hours=1, minutes=30))
+        self.assertFalse(due.sla_response_deadline)
+        self.start_tour('/odoo/helpdesk-lite?view_type=list', 'helpdesk_lite_sla_countdown_tour', login='admin')
