@@ -39,3 +39,4 @@ from . import test_appointment_reminder
 from . import test_appointment_external
 from . import test_appointment_portal
 from . import test_appointment_tour
+from . import test_list_fields
