@@ -20,8 +20,8 @@ class HelpdeskLiteTicket(models.Model):
         self._one_line_vals(vals)
         return super().write(vals)
 
-    def _compute_requester(self):
-        super()._compute_requester()
+    def _compute_partner_name(self):
+        super()._compute_partner_name()
         # a contact's name may hold line breaks (typed in a backend text area, imported)
         for ticket in self.filtered('partner_id'):
             if ticket.partner_name != one_line(ticket.partner_name):
