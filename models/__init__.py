@@ -76,3 +76,4 @@ from . import helpdesk_lite_appointment_mail
 from . import helpdesk_lite_appointment_external
 from . import helpdesk_lite_appointment_statistic
 from . import helpdesk_lite_ticket_appointment
+from . import helpdesk_lite_ticket_read

@@ -40,3 +40,4 @@ from . import test_appointment_external
 from . import test_appointment_portal
 from . import test_appointment_tour
 from . import test_list_fields
+from . import test_read_format
