@@ -67,7 +67,7 @@ Content-Transfer-Encoding: base64
 """
 
 
-def prepare(env, size):
+def prepare(env, size, kind=None):
     env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True, mail_notrack=True,
                            helpdesk_lite_no_acknowledgement=True))
     company = env.company
@@ -81,7 +81,7 @@ def prepare(env, size):
     ticket_ids = _insert_tickets(env, size, team, customers, stage)
     tickets = env[TICKET].browse(ticket_ids[-min(N_REPLY_TARGETS, size):])
     _conversations(env, TICKET, tickets)
-    return {'emails': _emails(size, customers, tickets, f'{team.alias_name}@{alias_domain.name}')}
+    return {'emails': _emails(size, customers, tickets, f'{team.alias_name}@{alias_domain.name}', kind)}
 
 
 def _conversations(env, model, tickets):
@@ -94,22 +94,33 @@ def _conversations(env, model, tickets):
         'res_model': model, 'res_id': ticket.id, 'partner_id': ticket.partner_id.id} for ticket in tickets])
 
 
-def _emails(size, customers, tickets, to):
-    """The run's emails (the mix of the module docstring), replies to ``tickets``."""
+def email_kind(index):
+    """'new' or 'reply': what the ``index``-th email of the mix is."""
+    return 'new' if index % 20 < 15 else 'reply'
+
+
+def count_of(kind, size):
+    return sum(1 for index in range(emails_for(size)) if email_kind(index) == kind)
+
+
+def _emails(size, customers, tickets, to, kind=None):
+    """The run's emails (the mix of the module docstring, or only its ``kind`` ones), replies to ``tickets``."""
     emails = []
     for index in range(emails_for(size)):
-        kind = index % 20
+        if kind and email_kind(index) != kind:
+            continue
+        slot = index % 20
         extra, cc = '', ''
-        if kind < 12:      # 60 %: new ticket from a known customer
+        if slot < 12:      # 60 %: new ticket from a known customer
             customer = customers[index % N_CUSTOMERS]
             sender, name, subject = customer.email, customer.name, f'Problem number {index} with my account'
-        elif kind < 15:    # 15 %: new ticket from an unknown sender
+        elif slot < 15:    # 15 %: new ticket from an unknown sender
             sender, name, subject = f'visitor{index}@unknown.example', f'Visitor {index}', f'Question {index}'
         else:              # 25 %: reply to an existing ticket
             ticket = tickets[index % len(tickets)]
             sender, name = ticket.partner_id.email, ticket.partner_id.name
             subject = f'Re: [{ticket.number}] {ticket.name}'
-            if kind < 19:  # 20 %: threaded by headers; 5 %: by the number in the subject only
+            if slot < 19:  # 20 %: threaded by headers; 5 %: by the number in the subject only
                 extra = f'In-Reply-To: <bench-outgoing-{ticket.id}@odoo.bench>\n'
         if index % 5 == 0:
             cc = f'Cc: {customers[(index + 7) % N_CUSTOMERS].email}\n'
@@ -127,6 +138,16 @@ def _process(env, state):
         gateway.message_process(None, raw)
 
 
+def process_each(env, state):
+    """The emails one by one, each as its own transaction would see it: flushed, then the cache emptied
+    (nothing committed: the harness rolls the run back)."""
+    gateway = env['mail.thread'].sudo()
+    for raw in state['emails']:
+        gateway.message_process(None, raw)
+        env.flush_all()
+        env.invalidate_all()
+
+
 def run(env, state):
     _process(env, state)
     env[TICKET]._cron_send_acknowledgements()
@@ -139,7 +160,7 @@ def _alias_domain(env):
     return company.alias_domain_id
 
 
-def peer_prepare(env, size):
+def peer_prepare(env, size, kind=None):
     """The same emails to a team alias of the peer. The peer threads replies by their headers only:
     its 5 % of replies known by the number in the subject alone open new tickets."""
     env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True, mail_notrack=True))
@@ -153,7 +174,7 @@ def peer_prepare(env, size):
     ids = peer.insert_tickets(env, fx, size, team=team, stage=fx.stages['open'], followers=False)
     tickets = env[peer.TICKET].browse(ids[-min(N_REPLY_TARGETS, size):])
     _conversations(env, peer.TICKET, tickets)
-    return {'emails': _emails(size, fx.customers, tickets, f'{team.alias_name}@{alias_domain.name}')}
+    return {'emails': _emails(size, fx.customers, tickets, f'{team.alias_name}@{alias_domain.name}', kind)}
 
 
 peer_run = _process  # the peer sends no acknowledgement
