@@ -107,6 +107,25 @@ class TestSlaBusinessTime(HelpdeskLiteSlaCommon):
             self.assertEqual(
                 clock.plan(start, hours), self.calendar.plan_hours(hours, start, compute_leaves=True), (start, hours))
 
+    def test_business_hours_are_cached_until_the_calendar_changes(self):
+        self.assertEqual(self.calendar._helpdesk_lite_clock(at(0, 0), at(3, 0)).plan(at(1, 17), 2), at(2, 10))
+        with self.assertQueryCount(0):  # the same days again, in any later transaction: from the cache
+            self.assertEqual(self.calendar._helpdesk_lite_clock(at(0, 0), at(3, 0)).plan(at(1, 17), 2), at(2, 10))
+        # Tuesdays end at noon from now on
+        self.calendar.attendance_ids.filtered(lambda a: a.dayofweek == '1').hour_to = 12.0
+        self.assertEqual(self.calendar._helpdesk_lite_clock(at(0, 0), at(3, 0)).plan(at(1, 11), 2), at(2, 10))
+        # an employee's time off is not a closure of the calendar (and keeps the cache)
+        employee = self.env['resource.resource'].create({'name': 'Agent', 'calendar_id': self.calendar.id})
+        self.env['resource.calendar.leaves'].create({
+            'name': 'Time off', 'calendar_id': self.calendar.id, 'resource_id': employee.id,
+            'date_from': at(2, 0), 'date_to': at(2, 23, 59)})
+        with self.assertQueryCount(0):
+            self.assertEqual(self.calendar._helpdesk_lite_clock(at(0, 0), at(3, 0)).plan(at(1, 11), 2), at(2, 10))
+        # a closure on Wednesday is
+        self.env['resource.calendar.leaves'].create({
+            'name': 'Closed', 'calendar_id': self.calendar.id, 'date_from': at(2, 0), 'date_to': at(2, 23, 59)})
+        self.assertEqual(self.calendar._helpdesk_lite_clock(at(0, 0), at(3, 0)).plan(at(1, 11), 2), at(3, 10))
+
     def test_non_utc_calendar_and_dst(self):
         new_york = self._make_calendar('New York office', 'America/New_York')
         self.policy.calendar_id = new_york
