@@ -1,6 +1,6 @@
 import re
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.tools import html2plaintext
 
@@ -46,6 +46,32 @@ class HelpdeskLiteAssignmentRule(models.Model):
         required=True, default='team')
     user_id = fields.Many2one('res.users', string='Assignee', domain=[('share', '=', False)])
     target_team_id = fields.Many2one('helpdesk.lite.team', string='Target Team')
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()  # _active_rule_ids
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
+    @api.model
+    def _active_rules(self):
+        """The active rules of the user's companies and the global ones, in order (sudo)."""
+        rules = self.sudo().browse(self._active_rule_ids(tuple(self.env.companies.ids)))
+        # a rule deleted by another worker since this one cached the ids is left out
+        return rules.exists() if rules else rules
+
+    @api.model
+    @tools.ormcache('company_ids')
+    def _active_rule_ids(self, company_ids):
+        # every new ticket asks: one query each otherwise (none at all without rules); cleared when rules change
+        return tuple(self.sudo().search([('company_id', 'in', list(company_ids) + [False])]).ids)
 
     @api.constrains('action', 'user_id', 'target_team_id')
     def _check_action(self):

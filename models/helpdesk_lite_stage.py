@@ -40,6 +40,20 @@ class HelpdeskLiteStage(models.Model):
         'helpdesk.lite.team', 'helpdesk_lite_stage_team_rel', 'stage_id', 'team_id', string='Teams',
         help='Teams that use this stage. Empty: every team.')
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()  # helpdesk.lite.ticket._first_stage_id_of
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if {'lifecycle', 'sequence', 'active', 'team_ids'} & set(vals):
+            self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
     @api.depends('lifecycle')
     def _compute_flags(self):
         for stage in self:

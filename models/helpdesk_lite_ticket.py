@@ -339,16 +339,23 @@ class HelpdeskLiteTicket(models.Model):
     @api.model
     def _first_stage_of(self, lifecycles, team_id=False):
         """First stage (by sequence) among the given lifecycle steps, preferring the team's own stages."""
-        Stage = self.env['helpdesk.lite.stage']
+        return self.env['helpdesk.lite.stage'].browse(self._first_stage_id_of(
+            tuple(lifecycles), team_id or False, self.env.su, tuple(self.env.companies.ids)))
+
+    @api.model
+    @tools.ormcache('self.env.uid', 'lifecycles', 'team_id', 'su', 'company_ids')
+    def _first_stage_id_of(self, lifecycles, team_id, su, company_ids):
+        # Every new ticket asks (a query each otherwise); per user, as the stages' record rules are.
+        # Cleared when stages, or the teams' stages or companies, change.
         domain = [('lifecycle', 'in', list(lifecycles))]
         if team_id:
             domain = expression.AND([domain, ['|', ('team_ids', '=', False), ('team_ids', 'in', [team_id])]])
-        stages = Stage.search_fetch(domain, ['lifecycle'])
+        stages = self.env['helpdesk.lite.stage'].search_fetch(domain, ['lifecycle'])
         for lifecycle in lifecycles:
             stage = stages.filtered(lambda s, lc=lifecycle: s.lifecycle == lc)[:1]
             if stage:
-                return stage
-        return Stage
+                return stage.id
+        return False
 
     def _move_to_lifecycle(self, lifecycles):
         """Move the tickets, grouped by team, to the first stage of the given lifecycle steps."""

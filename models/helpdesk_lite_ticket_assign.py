@@ -145,7 +145,7 @@ class HelpdeskLiteTicket(models.Model):
         the ticket to another team (``facts['team_id']`` is updated); then the team's method, per ticket so
         that a batch is spread, under the team's assignment lock."""
         Rule = self.env['helpdesk.lite.assignment.rule'].sudo()
-        prepared = Rule.search([('company_id', 'in', self.env.companies.ids + [False])])._prepared()
+        prepared = Rule._active_rules()._prepared()
         decisions = [None] * len(facts)
         by_team = {}
         for index, fact in enumerate(facts):

@@ -151,6 +151,17 @@ class TestRoutingAssign(HelpdeskLiteCommon):
         self.assertEqual(ticket.user_id, self.agent3, 'sub-categories match, the first rule wins')
         self.assertIn('Printers to Cleo', ticket.message_ids[0].body)
 
+    def test_rules_are_cached_until_they_change(self):
+        manual = dict(team_id=self.team.id, category_id=self.category.id)  # no method: only a rule assigns
+        self.assertFalse(self._new(**manual).user_id)
+        with self.assertQueryCount(0):
+            self.assertFalse(self.env['helpdesk.lite.assignment.rule']._active_rules())  # cached, no rule
+        rule = self._rule(name='Printers to Cleo', category_ids=[Command.link(self.category.id)],
+                          action='user', user_id=self.agent3.id)
+        self.assertEqual(self._new(**manual).user_id, self.agent3, 'a new rule applies at once')
+        rule.active = False
+        self.assertFalse(self._new(**manual).user_id, 'an archived one no longer does')
+
     def test_rule_conditions(self):
         customer_company = self.env['res.partner'].create({'name': 'ACME', 'is_company': True})
         contact = self.env['res.partner'].create({'name': 'Wile', 'parent_id': customer_company.id})

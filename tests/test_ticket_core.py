@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user, tagged
 
@@ -32,6 +33,19 @@ class TestTicketCore(HelpdeskLiteCommon):
         # created directly in a closing stage: closed at once
         closed = self._create_ticket(stage_id=self.stage_done.id)
         self.assertTrue(closed.closed_date)
+
+    def test_default_stage_follows_stage_changes(self):
+        self.assertEqual(self._create_ticket().stage_id, self.stage_new)
+        # a new first stage, then one of the team's own: each applies to the next ticket
+        triage = self.env['helpdesk.lite.stage'].create({'name': 'Triage', 'lifecycle': 'new', 'sequence': -1})
+        self.assertEqual(self._create_ticket().stage_id, triage)
+        own = self.env['helpdesk.lite.stage'].create({'name': 'Team intake', 'lifecycle': 'new', 'sequence': -2})
+        self.team.stage_ids = [Command.link(own.id)]
+        other_team = self.env['helpdesk.lite.team'].create({'name': 'Other'})
+        self.assertEqual(self._create_ticket(team_id=self.team.id).stage_id, own)
+        self.assertEqual(self._create_ticket(team_id=other_team.id).stage_id, triage, "not the other team's")
+        triage.active = False
+        self.assertEqual(self._create_ticket(team_id=other_team.id).stage_id, self.stage_new)
 
     def test_requester_synced_from_partner(self):
         partner = self.env['res.partner'].create({
