@@ -12,6 +12,7 @@ from . import helpdesk_lite_ticket_portal
 from . import helpdesk_lite_ticket_api
 from . import res_partner
 from . import mail_thread
+from . import mail_alias
 from . import mail_alias_domain
 from . import resource_calendar
 from . import helpdesk_lite_sla_policy

@@ -228,16 +228,9 @@ class HelpdeskLiteTicket(models.Model):
         emails = {tools.email_normalize(email) for email in emails} - {False, None}
         if not emails:
             return set()
-        # On the hot path of every incoming mail: the alias domains' addresses come from a cache (no
-        # query), the aliases from one query on the indexed alias_full_name (same count as one SQL
-        # union over both tables, with Odoo's own address fields).
-        ours = emails & self.env['mail.alias.domain']._helpdesk_lite_system_emails()
-        rest = emails - ours
-        if rest:
-            aliases = self.env['mail.alias'].sudo().search_fetch(
-                [('alias_full_name', 'in', list(rest))], ['alias_full_name'])
-            ours |= rest & {alias.alias_full_name.lower() for alias in aliases}
-        return ours
+        # On the hot path of every incoming mail: both sets of addresses come from caches (no query).
+        return (emails & self.env['mail.alias.domain']._helpdesk_lite_system_emails()) \
+            | (emails & self.env['mail.alias']._helpdesk_lite_alias_emails())
 
     @api.model
     def _mail_parse_contact(self, email_from):

@@ -299,6 +299,19 @@ class TestMailGatewayRobustness(HelpdeskLiteMailCommon):
         with self.mock_mail_gateway():
             self.assertTrue(self._process(subject='Human', extra='Auto-Submitted: no\n'))
 
+    def test_new_and_renamed_aliases_are_ours_at_once(self):
+        sales, desk = f'sales@{self.alias_domain}', f'sales-desk@{self.alias_domain}'
+        self.assertFalse(self.Ticket._mail_internal_emails([sales]))
+        team = self.env['helpdesk.lite.team'].create({'name': 'Sales', 'alias_name': 'sales'})
+        self.assertEqual(self.Ticket._mail_internal_emails([f'Sales <{sales.upper()}>', 'someone@example.com']),
+                         {sales})
+        team.alias_name = 'sales-desk'
+        self.assertEqual(self.Ticket._mail_internal_emails([sales, desk]), {desk})
+        with self.mock_mail_gateway():
+            self.assertFalse(self._process(subject='Loop', email_from=desk))
+        team.unlink()
+        self.assertFalse(self.Ticket._mail_internal_emails([desk]))
+
     def test_bounce_and_out_of_office_fixtures(self):
         count = self.Ticket.search_count([])
         for filename in ('26_bounce_dsn.eml', '27_out_of_office.eml'):
