@@ -527,20 +527,25 @@ class HelpdeskLiteTicket(models.Model):
         """
         if not self._is_conversation_message(message):
             return
-        author_user = message.author_id.user_ids[:1]
-        by_agent = bool(author_user) and not author_user.share
+        # an internal user's contact is not shared (stored on the contact: no query for its users)
+        by_agent = bool(message.author_id) and not message.author_id.partner_share
         now = message.date or self.env.cr.now()
         for ticket in self:
-            if by_agent:
-                vals = {'last_reply_by': 'agent', 'last_agent_message_date': now}
-                if not ticket.first_response_date:
-                    vals['first_response_date'] = now
-            else:
-                vals = {'last_reply_by': 'customer', 'last_customer_message_date': now}
-            ticket.sudo().write(vals)
+            # conversation state only, none of it tracked: no tracked values to read for the write
+            ticket.sudo().with_context(mail_notrack=True).write(ticket._conversation_state_vals(by_agent, now))
         if not by_agent:
             # The customer answered: it is our turn again.
-            self.filtered('stage_id.is_waiting').sudo()._move_to_lifecycle(('open', 'new'))
+            self.filtered(lambda t: t.lifecycle == 'pending').sudo()._move_to_lifecycle(('open', 'new'))
+
+    def _conversation_state_vals(self, by_agent, now):
+        """The values a public message of an agent (``by_agent``) or a customer, at ``now``, writes."""
+        self.ensure_one()
+        if by_agent:
+            vals = {'last_reply_by': 'agent', 'last_agent_message_date': now}
+            if not self.first_response_date:
+                vals['first_response_date'] = now
+            return vals
+        return {'last_reply_by': 'customer', 'last_customer_message_date': now}
 
     def _get_report_base_filename(self):
         self.ensure_one()

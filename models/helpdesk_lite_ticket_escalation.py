@@ -13,17 +13,15 @@ class HelpdeskLiteTicket(models.Model):
              'ticket excluded).')
     escalation_log_ids = fields.One2many('helpdesk.lite.escalation.log', 'ticket_id', string='Escalations')
 
-    def _update_conversation_state(self, message):
-        super()._update_conversation_state(message)
-        if not self._is_conversation_message(message):
-            return
-        author_user = message.author_id.user_ids[:1]
-        if author_user and not author_user.share:
-            self.filtered('customer_reply_count').sudo().write({'customer_reply_count': 0})
+    def _conversation_state_vals(self, by_agent, now):
+        vals = super()._conversation_state_vals(by_agent, now)
+        if by_agent:
+            if self.customer_reply_count:
+                vals['customer_reply_count'] = 0
         elif not self.env.context.get('helpdesk_lite_description_from_email'):
             # (the email that created the ticket is its request, not a reply)
-            for ticket in self:
-                ticket.sudo().customer_reply_count += 1
+            vals['customer_reply_count'] = self.customer_reply_count + 1
+        return vals
 
     _escalation_batch_size = 500
 
