@@ -1,3 +1,4 @@
+from . import helpdesk_lite_cache_mixin
 from . import helpdesk_lite_stage
 from . import helpdesk_lite_category
 from . import helpdesk_lite_tag

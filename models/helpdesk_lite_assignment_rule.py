@@ -16,6 +16,7 @@ class HelpdeskLiteAssignmentRule(models.Model):
     """
     _name = 'helpdesk.lite.assignment.rule'
     _description = 'Helpdesk Lite Assignment Rule'
+    _inherit = ['helpdesk.lite.cache.mixin']  # _active_rule_ids
     _order = 'sequence, id'
 
     name = fields.Char(required=True, translate=True)
@@ -46,19 +47,6 @@ class HelpdeskLiteAssignmentRule(models.Model):
         required=True, default='team')
     user_id = fields.Many2one('res.users', string='Assignee', domain=[('share', '=', False)])
     target_team_id = fields.Many2one('helpdesk.lite.team', string='Target Team')
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()  # _active_rule_ids
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
 
     @api.model
     def _active_rules(self):

@@ -13,8 +13,11 @@ LIFECYCLE_SELECTION = [
 
 class HelpdeskLiteStage(models.Model):
     _name = 'helpdesk.lite.stage'
+    _inherit = ['helpdesk.lite.cache.mixin']
     _description = 'Helpdesk Lite Stage'
     _order = 'sequence, id'
+    # first stage of new tickets: helpdesk.lite.ticket._first_stage_id_of
+    _cache_clearing_fields = ('lifecycle', 'sequence', 'active', 'team_ids')
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
@@ -39,20 +42,6 @@ class HelpdeskLiteStage(models.Model):
     team_ids = fields.Many2many(
         'helpdesk.lite.team', 'helpdesk_lite_stage_team_rel', 'stage_id', 'team_id', string='Teams',
         help='Teams that use this stage. Empty: every team.')
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()  # helpdesk.lite.ticket._first_stage_id_of
-        return super().create(vals_list)
-
-    def write(self, vals):
-        if {'lifecycle', 'sequence', 'active', 'team_ids'} & set(vals):
-            self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
 
     @api.depends('lifecycle')
     def _compute_flags(self):

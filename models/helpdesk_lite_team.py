@@ -2,7 +2,7 @@ import ast
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.tools import SQL
 
 ASSIGN_METHODS = [
@@ -15,8 +15,11 @@ ASSIGN_METHODS = [
 class HelpdeskLiteTeam(models.Model):
     _name = 'helpdesk.lite.team'
     _description = 'Helpdesk Lite Team'
-    _inherit = ['mail.thread', 'mail.alias.mixin']
+    _inherit = ['mail.thread', 'mail.alias.mixin', 'helpdesk.lite.cache.mixin']
     _order = 'sequence, name'
+    # the first stage of new tickets (helpdesk.lite.ticket._first_stage_id_of) depends on the teams' stages
+    # and, through the stages' record rules, on the teams' companies
+    _cache_clearing_fields = ('stage_ids', 'company_id', 'active')
 
     name = fields.Char(required=True, translate=True, tracking=True)
     sequence = fields.Integer(default=10)
@@ -90,22 +93,6 @@ class HelpdeskLiteTeam(models.Model):
         ('reply_reopen_days_positive', 'CHECK (reply_reopen_days >= 0)',
          'The reopen window cannot be negative.'),
     ]
-
-    # The first stage of a new ticket is cached (helpdesk.lite.ticket._first_stage_id_of): it depends on
-    # the teams' stages and, through the stages' record rules, on the teams' companies.
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        if {'stage_ids', 'company_id', 'active'} & set(vals):
-            self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
 
     def _compute_ticket_counters(self):
         # One grouped query (COUNT ... FILTER) for all teams and all four counters; record rules apply.

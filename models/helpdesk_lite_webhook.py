@@ -36,7 +36,9 @@ class HelpdeskLiteWebhook(models.Model):
     """
     _name = 'helpdesk.lite.webhook'
     _description = 'Helpdesk Lite Webhook Subscription'
-    _inherit = ['mail.thread', 'mail.activity.mixin']
+    _inherit = ['mail.thread', 'mail.activity.mixin', 'helpdesk.lite.cache.mixin']
+    # _subscription_index
+    _cache_clearing_fields = ('active', 'event_ids', 'company_id', 'team_ids', 'include_internal_notes')
     _order = 'name, id'
     _check_company_auto = True
 
@@ -109,20 +111,6 @@ class HelpdeskLiteWebhook(models.Model):
                 raise ValidationError(self.env._('The timeout is between 1 and %s seconds.', MAX_TIMEOUT))
             if not 1 <= webhook.max_attempts <= 11:
                 raise ValidationError(self.env._('Between 1 and 11 attempts per delivery.'))
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()  # _subscription_index
-        return super().create(vals_list)
-
-    def write(self, vals):
-        if {'active', 'event_ids', 'company_id', 'team_ids', 'include_internal_notes'} & set(vals):
-            self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
 
     # ------------------------------------------------------------------------
     # Settings

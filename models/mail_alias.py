@@ -2,7 +2,9 @@ from odoo import api, models, tools
 
 
 class MailAlias(models.Model):
-    _inherit = 'mail.alias'
+    _name = 'mail.alias'
+    _inherit = ['mail.alias', 'helpdesk.lite.cache.mixin']
+    _cache_clearing_fields = ('alias_name', 'alias_domain_id')  # _helpdesk_lite_alias_emails
 
     @api.model
     @tools.ormcache()
@@ -14,17 +16,3 @@ class MailAlias(models.Model):
         it too, see mail.alias.domain)."""
         aliases = self.sudo().search_fetch([('alias_full_name', '!=', False)], ['alias_full_name'])
         return frozenset(alias.alias_full_name.lower() for alias in aliases)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()  # _helpdesk_lite_alias_emails
-        return super().create(vals_list)
-
-    def write(self, vals):
-        if {'alias_name', 'alias_domain_id'} & set(vals):
-            self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()

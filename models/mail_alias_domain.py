@@ -1,8 +1,9 @@
-from odoo import api, models, tools
+from odoo import models, tools
 
 
 class MailAliasDomain(models.Model):
-    _inherit = 'mail.alias.domain'
+    _name = 'mail.alias.domain'
+    _inherit = ['mail.alias.domain', 'helpdesk.lite.cache.mixin']  # _helpdesk_lite_system_emails
 
     @tools.ormcache()
     def _helpdesk_lite_system_emails(self):
@@ -12,16 +13,3 @@ class MailAliasDomain(models.Model):
         return frozenset(email.lower() for domain in domains
                          for email in (domain.bounce_email, domain.catchall_email, domain.default_from_email)
                          if email)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()

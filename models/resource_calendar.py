@@ -13,7 +13,8 @@ def _whole_days(begin, stop):
 
 
 class ResourceCalendar(models.Model):
-    _inherit = 'resource.calendar'
+    _name = 'resource.calendar'
+    _inherit = ['resource.calendar', 'helpdesk.lite.cache.mixin']  # _helpdesk_lite_work_spans
 
     def _helpdesk_lite_clock(self, start, end):
         """A clock answering business-time questions about datetimes in [start, end] (naive UTC)
@@ -22,8 +23,11 @@ class ResourceCalendar(models.Model):
             return WallClock()
         self.ensure_one()
         calendar_id = self.id
-        return BusinessClock(lambda begin, stop: self._helpdesk_lite_work_spans(calendar_id, *_whole_days(begin, stop)),
-                             start - timedelta(days=1), end + LOOKAHEAD)
+
+        def work_intervals(begin, stop):
+            return self._helpdesk_lite_work_spans(calendar_id, *_whole_days(begin, stop))
+
+        return BusinessClock(work_intervals, start - timedelta(days=1), end + LOOKAHEAD)
 
     @api.model
     @tools.ormcache('calendar_id', 'day_from', 'day_to')
@@ -38,35 +42,10 @@ class ResourceCalendar(models.Model):
         return tuple((begin, stop, None) for begin, stop, _meta in
                      calendar._work_intervals_batch(day_from, day_to)[False])
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()  # _helpdesk_lite_work_spans
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
-
 
 class ResourceCalendarAttendance(models.Model):
-    _inherit = 'resource.calendar.attendance'
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()  # resource.calendar._helpdesk_lite_work_spans
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
+    _name = 'resource.calendar.attendance'
+    _inherit = ['resource.calendar.attendance', 'helpdesk.lite.cache.mixin']  # _helpdesk_lite_work_spans
 
 
 class ResourceCalendarLeaves(models.Model):
