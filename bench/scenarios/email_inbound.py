@@ -103,6 +103,13 @@ def count_of(kind, size):
     return sum(1 for index in range(emails_for(size)) if email_kind(index) == kind)
 
 
+def hooks_of(kind):
+    """``PER_ITEM``, ``prepare`` and ``peer_prepare`` of a scenario measuring the ``kind`` emails apart."""
+    return (lambda size: count_of(kind, size),
+            lambda env, size: prepare(env, size, kind=kind),
+            lambda env, size: peer_prepare(env, size, kind=kind))
+
+
 def _emails(size, customers, tickets, to, kind=None):
     """The run's emails (the mix of the module docstring, or only its ``kind`` ones), replies to ``tickets``."""
     emails = []

@@ -6,24 +6,10 @@ from . import email_inbound as mix
 
 SIZES = mix.SIZES
 SMOKE_SIZE = mix.SMOKE_SIZE
-KIND = 'new'
-
-
-def PER_ITEM(size):
-    return mix.count_of(KIND, size)
-
-
-def prepare(env, size):
-    return mix.prepare(env, size, kind=KIND)
+PER_ITEM, prepare, peer_prepare = mix.hooks_of('new')
+peer_run = mix.process_each
 
 
 def run(env, state):
     mix.process_each(env, state)
     env[mix.TICKET]._cron_send_acknowledgements()
-
-
-def peer_prepare(env, size):
-    return mix.peer_prepare(env, size, kind=KIND)
-
-
-peer_run = mix.process_each

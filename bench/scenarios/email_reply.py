@@ -6,19 +6,5 @@ from . import email_inbound as mix
 
 SIZES = mix.SIZES
 SMOKE_SIZE = mix.SMOKE_SIZE
-KIND = 'reply'
-
-
-def PER_ITEM(size):
-    return mix.count_of(KIND, size)
-
-
-def prepare(env, size):
-    return mix.prepare(env, size, kind=KIND)
-
-
-def peer_prepare(env, size):
-    return mix.peer_prepare(env, size, kind=KIND)
-
-
+PER_ITEM, prepare, peer_prepare = mix.hooks_of('reply')
 run = peer_run = mix.process_each
