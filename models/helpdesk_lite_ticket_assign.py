@@ -36,10 +36,15 @@ class HelpdeskLiteTicket(models.Model):
     def create(self, vals_list):
         self._route_default_team(vals_list)
         notes = self._auto_assign_vals(vals_list)
-        tickets = super().create(vals_list)
-        if notes:
+        log_creation = bool(notes) and not self.env.context.get('mail_create_nolog')
+        # the choice is explained on the creation message itself: one message per new ticket, not two
+        creating = self.with_context(mail_create_nolog=True) if log_creation else self
+        tickets = super(HelpdeskLiteTicket, creating).create(vals_list).with_env(self.env)
+        if log_creation:
             tickets._message_log_batch(bodies={
-                tickets[index].id: Markup('<p>%s</p>') % note for index, note in notes.items()})
+                ticket.id: Markup('<p>%s</p><p>%s</p>') % (ticket._creation_message(), notes[index])
+                if index in notes else ticket._creation_message()
+                for index, ticket in enumerate(tickets)})
         if not self.env.context.get('install_mode'):
             for team, group in tickets.filtered('team_id').grouped('team_id').items():
                 team.sudo()._notify_new_tickets(group.sudo())

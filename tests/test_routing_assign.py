@@ -82,6 +82,8 @@ class TestRoutingAssign(HelpdeskLiteCommon):
         self.assertEqual(counts, Counter({'hdl_agent': 2, 'hdl_agent2': 4, 'hdl_agent3': 4}))
         note = tickets[0].message_ids.filtered(lambda m: 'Least Busy' in (m.body or ''))
         self.assertTrue(note, 'the chatter explains the assignment')
+        self.assertEqual(len(tickets[0].message_ids), 1, 'on the creation message: one message per new ticket')
+        self.assertIn(tickets[0]._creation_message(), note.body)
 
     def test_least_busy_ties_go_to_least_recently_assigned(self):
         self._new(user_id=self.agent3.id)

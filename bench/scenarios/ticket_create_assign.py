@@ -2,7 +2,7 @@
 
 The same tickets as ``ticket_create`` (same values, same agent creating them), but without an assignee:
 the team assigns them by least busy, after two assignment rules (a keyword rule and a category rule
-that match no ticket here) have been tried on each. Every ticket also gets a chatter note explaining the
+that match no ticket here) have been tried on each. Every ticket's creation message also explains the
 choice. Compare the per-ticket queries with ``ticket_create`` (explicit assignees): the difference is
 the cost of routing.
 """
