@@ -4,6 +4,8 @@ from markupsafe import Markup
 from odoo import api, models, tools
 from odoo.tools import safe_eval
 
+from ..tools.inline_template import compiled_inline_template, render_compiled
+
 BATCH_RENDERED_MODELS = ('helpdesk.lite.ticket', 'helpdesk.lite.appointment')
 
 
@@ -61,3 +63,28 @@ class MailRenderMixin(models.AbstractModel):
     def _has_unsafe_expression_template_qweb_cached(self, template_src, model):
         # a function of the source and the model's fields only; errors are raised, never cached
         return self._has_unsafe_expression_template_qweb(template_src, model)
+
+    @api.model
+    def _render_template_inline_template(self, template_txt, model, res_ids, add_context=None, options=None):
+        """Render an inline template of tickets (or visits) compiled once (``tools/inline_template.py``)
+        instead of once per record and expression. Templates that Odoo renders without evaluating
+        anything, users who may not render expressions and any error go to Odoo's own path, which
+        answers or raises as usual."""
+        if (model not in BATCH_RENDERED_MODELS or not template_txt or not res_ids
+                or not self._has_unsafe_expression_template_inline_template(str(template_txt), model)
+                or (not self._unrestricted_rendering and not self.env.is_admin()
+                    and not self.env.user.has_group('mail.group_mail_template_editor'))):
+            return super()._render_template_inline_template(template_txt, model, res_ids,
+                                                            add_context=add_context, options=options)
+        variables = self._render_eval_context()
+        variables.update(add_context or {})
+        results = {}
+        try:
+            instructions = compiled_inline_template(str(template_txt))
+            for record in self.env[model].browse(res_ids):
+                variables['object'] = record
+                results[record.id] = render_compiled(instructions, variables)
+        except Exception:  # noqa: BLE001 - Odoo's own loop reports the error as usual
+            return super()._render_template_inline_template(template_txt, model, res_ids,
+                                                            add_context=add_context, options=options)
+        return results

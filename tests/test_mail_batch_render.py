@@ -1,11 +1,13 @@
 from unittest.mock import patch
 
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import mute_logger, safe_eval
 
 from odoo.addons.base.models.ir_qweb import IrQWeb
 from odoo.addons.mail.models.mail_render_mixin import MailRenderMixin as OdooMailRenderMixin
 
+from ..tools import inline_template
 from .common import HelpdeskLiteCommon
 
 
@@ -92,3 +94,54 @@ class TestMailBatchRender(HelpdeskLiteCommon):
             self.env['mail.render.mixin']._render_template_qweb(
                 '<p t-out="object.no_such_field.name"/>', tickets._name, tickets.ids)
         self.assertIn('Failed to render QWeb template', str(caught.exception))
+
+    def test_inline_fields_compiled_once_and_equal_odoo_loop(self):
+        customers = self.env['res.partner'].create([
+            {'name': f'Inline Customer {i}', 'email': f'inline{i}@example.com'} for i in range(5)])
+        tickets = self.Ticket.create([{
+            'name': f'Inline issue {i}', 'team_id': self.team.id, 'partner_id': customer.id,
+            'user_id': self.agent.id} for i, customer in enumerate(customers)])
+        tickets[0].partner_id = False
+        tickets[0].partner_email = 'walk-in@example.com'
+        template = self.env.ref('helpdesk_lite.mail_template_ticket_status')
+        Render = self.env['mail.render.mixin']
+        compiled = []
+        original = safe_eval.test_expr
+
+        def counting(expr, *args, **kwargs):
+            compiled.append(expr)
+            return original(expr, *args, **kwargs)
+        inline_template.compiled_inline_template.cache_clear()
+        for fname in ('subject', 'email_from', 'partner_to', 'email_to', 'lang'):
+            with patch.object(safe_eval, 'test_expr', counting):
+                batched = Render._render_template_inline_template(template[fname], tickets._name, tickets.ids)
+            odoo_loop = OdooMailRenderMixin._render_template_inline_template(
+                Render, template[fname], tickets._name, tickets.ids)
+            self.assertEqual(batched, odoo_loop, fname)
+        self.assertEqual(len(set(Render._render_template_inline_template(
+            template.subject, tickets._name, tickets.ids).values())), 5)
+        self.assertEqual(len(compiled), len(set(compiled)), 'each expression compiled once for the batch')
+        self.assertEqual(len(compiled), 7)  # subject 3, sender, partner_to, email_to, lang
+
+    def test_inline_forbidden_expression_reports_odoo_error(self):
+        tickets = self.Ticket.create([{'name': f'Forbidden {i}', 'team_id': self.team.id} for i in range(2)])
+        Render = self.env['mail.render.mixin']
+        for text in ('{{ object.__class__ }}', '{{ object.no_such_field }}', "{{ open('/etc/passwd').read() }}",
+                     "{{ __import__('os').getcwd() }}"):
+            with self.subTest(text=text):
+                with self.assertRaises(UserError) as caught, \
+                        mute_logger('odoo.addons.mail.models.mail_render_mixin'):
+                    Render._render_template_inline_template(text, tickets._name, tickets.ids)
+                self.assertIn('Failed to render inline_template', str(caught.exception))
+
+    def test_inline_expressions_need_the_template_editor(self):
+        tickets = self.Ticket.create([{'name': 'Editor check', 'team_id': self.team.id}])
+        editor = self.env.ref('mail.group_mail_template_editor')
+        self.env.ref('base.group_user').implied_ids -= editor
+        editor.users -= self.agent
+        Render = self.env['mail.render.mixin'].with_user(self.agent)
+        with self.assertRaises(AccessError):
+            Render._render_template_inline_template("{{ object.name or 'none' }}", tickets._name, tickets.ids)
+        editor.users += self.agent
+        self.assertEqual(Render._render_template_inline_template("{{ object.name or 'none' }}", tickets._name,
+                                                                 tickets.ids), {tickets.id: 'Editor check'})
