@@ -45,6 +45,10 @@ class HelpdeskLiteTicket(models.Model):
                 ticket.id: Markup('<p>%s</p><p>%s</p>') % (ticket._creation_message(), notes[index])
                 if index in notes else ticket._creation_message()
                 for index, ticket in enumerate(tickets)})
+        elif notes:  # the caller turned creation messages off: the explanations alone
+            noted = self.browse([tickets[index].id for index in notes])
+            noted._message_log_batch(bodies={
+                tickets[index].id: Markup('<p>%s</p>') % note for index, note in notes.items()})
         if not self.env.context.get('install_mode'):
             for team, group in tickets.filtered('team_id').grouped('team_id').items():
                 team.sudo()._notify_new_tickets(group.sudo())

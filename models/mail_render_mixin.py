@@ -33,8 +33,7 @@ class MailRenderMixin(models.AbstractModel):
         variables = self._render_eval_context()
         variables.update(add_context or {})
         options = dict(options or {})
-        if not self._unrestricted_rendering and not self.env.is_admin() \
-                and not self.env.user.has_group('mail.group_mail_template_editor'):
+        if not self._may_render_expressions():
             options['raise_on_forbidden_code_for_model'] = model
         qweb = self.env['ir.qweb'].with_context(**options)
         results = {}
@@ -72,8 +71,7 @@ class MailRenderMixin(models.AbstractModel):
         answers or raises as usual."""
         if (model not in BATCH_RENDERED_MODELS or not template_txt or not res_ids
                 or not self._has_unsafe_expression_template_inline_template(str(template_txt), model)
-                or (not self._unrestricted_rendering and not self.env.is_admin()
-                    and not self.env.user.has_group('mail.group_mail_template_editor'))):
+                or not self._may_render_expressions()):
             return super()._render_template_inline_template(template_txt, model, res_ids,
                                                             add_context=add_context, options=options)
         variables = self._render_eval_context()
@@ -88,3 +86,9 @@ class MailRenderMixin(models.AbstractModel):
             return super()._render_template_inline_template(template_txt, model, res_ids,
                                                             add_context=add_context, options=options)
         return results
+
+    def _may_render_expressions(self):
+        """Odoo's rule for rendering expressions beyond plain field paths: unrestricted rendering, an
+        administrator or a template editor."""
+        return (self._unrestricted_rendering or self.env.is_admin()
+                or self.env.user.has_group('mail.group_mail_template_editor'))

@@ -85,6 +85,14 @@ class TestRoutingAssign(HelpdeskLiteCommon):
         self.assertEqual(len(tickets[0].message_ids), 1, 'on the creation message: one message per new ticket')
         self.assertIn(tickets[0]._creation_message(), note.body)
 
+    def test_assignment_explained_without_creation_messages(self):
+        tickets = self.Ticket.with_context(mail_create_nolog=True).create([
+            {'name': 'Auto', 'team_id': self.auto_team.id}, {'name': 'Mine', 'user_id': self.agent.id}])
+        self.assertEqual(len(tickets[0].message_ids), 1)
+        self.assertIn('Least Busy', tickets[0].message_ids.body)
+        self.assertNotIn(tickets[0]._creation_message(), tickets[0].message_ids.body)
+        self.assertFalse(tickets[1].message_ids, 'no creation message and nothing to explain: no message')
+
     def test_least_busy_ties_go_to_least_recently_assigned(self):
         self._new(user_id=self.agent3.id)
         self._new(user_id=self.agent3.id).stage_id = self.stage_done
