@@ -14,6 +14,8 @@ from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import SQL
 
+from .html_sanitized_once import HtmlSanitizedOnce
+
 PRIORITY_SELECTION = [
     ('0', 'Low'),
     ('1', 'Medium'),
@@ -60,7 +62,7 @@ class HelpdeskLiteTicket(models.Model):
     name = fields.Char(string='Title', required=True, tracking=True, index='trigram')
     number = fields.Char(
         string='Ticket Number', readonly=True, copy=False, index=True, default=lambda self: self.env._('New'))
-    description = fields.Html(sanitize_style=True)
+    description = HtmlSanitizedOnce(sanitize_style=True)
     active = fields.Boolean(default=True)
     # No aggregator (as res.partner's color): otherwise every kanban load sums colour indexes, which
     # reads each open ticket row instead of the open-tickets index.

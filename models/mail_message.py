@@ -1,10 +1,15 @@
 from odoo import api, models
 
+from .html_sanitized_once import HtmlSanitizedOnce
+
 TICKET = 'helpdesk.lite.ticket'
 
 
 class MailMessage(models.Model):
     _inherit = 'mail.message'
+
+    # same field, its sanitizer run once per distinct body (see html_sanitized_once.py)
+    body = HtmlSanitizedOnce()
 
     @api.model_create_multi
     def create(self, vals_list):

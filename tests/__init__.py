@@ -41,3 +41,4 @@ from . import test_appointment_portal
 from . import test_appointment_tour
 from . import test_list_fields
 from . import test_read_format
+from . import test_html_sanitized_once
