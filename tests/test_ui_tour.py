@@ -14,6 +14,14 @@ class TestBackendTour(HttpCase):
         self.assertEqual(ticket.priority, '3')
         self.assertTrue(ticket.closed_date)
 
+    def test_kanban_move_tour(self):
+        """Dragging a card to another column changes the ticket's stage (the cards read their stage's id only)."""
+        ticket = self.env['helpdesk.lite.ticket'].create({
+            'name': 'Tour: move me', 'team_id': self.env.ref('helpdesk_lite.team_support').id})
+        self.assertEqual(ticket.stage_id, self.env.ref('helpdesk_lite.stage_new'))
+        self.start_tour('/odoo/helpdesk-lite', 'helpdesk_lite_kanban_move_tour', login='admin')
+        self.assertEqual(ticket.stage_id, self.env.ref('helpdesk_lite.stage_in_progress'))
+
     def test_screens_tour(self):
         """Kanban card numbers on one line and a new ticket's breadcrumb, in a real browser."""
         self.env['helpdesk.lite.ticket'].create({
