@@ -6,10 +6,9 @@ tests. Compare with ``backend_list`` (80 rows of the web client's list) at the s
 """
 import json
 
-from odoo.addons.helpdesk_lite.bench import datagen
+from odoo.addons.helpdesk_lite.bench import datagen, harness
 
-# a request of a few milliseconds varies by a third from run to run on this machine: more runs, a steadier median
-RUNS = 15
+RUNS = harness.QUICK_RUNS
 SIZES = [10_000, 100_000]
 LARGE_SIZES = [10_000, 100_000, 1_000_000]
 SMOKE_SIZE = 200

@@ -10,10 +10,9 @@ registry.category("web_tour.tours").add("helpdesk_lite_kanban_move_tour", {
         {
             content: "Drag the ticket from New to In Progress",
             trigger: `${column("New")} .o_kanban_record:contains('Tour: move me')`,
-            async run() {
+            async run({ anchor: card }) {
                 // as a person does: grab the card, move it a little (the kanban starts dragging past a
                 // threshold), then over the first card of the other column, and drop
-                const card = queryFirst(`${column("New")} .o_kanban_record:contains('Tour: move me')`);
                 const target = queryFirst(`${column("In Progress")} .o_kanban_record`) || queryFirst(column("In Progress"));
                 const { moveTo, drop } = await drag(card);
                 await animationFrame();
